@@ -1,0 +1,5 @@
+import type { Command } from './command.js';
+
+/** One entry per subcommand; a command's module is imported only when it runs, so `--help` stays fast. */
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+};

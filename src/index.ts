@@ -1,0 +1,6 @@
+/** edge-distill's programmatic API. The CLI (src/cli) is a thin layer over these functions. */
+export * from './core/errors.js';
+export * from './core/registry.js';
+export type * from './core/types.js';
+export { initBackend, BACKEND_CHOICES, type BackendChoice, type BackendInfo } from './runtime/backend.js';
+export { loadLayersModelFromFile, saveLayersModelToDir, readModelArtifacts } from './runtime/model-io.js';
