@@ -60,7 +60,8 @@ export const TrainConfig = z
 export const DistillConfig = z
   .object({
     data: DataConfig.default({ spec: 'mnist', seed: 1234, strict: false }),
-    teacher: z.object({ path: z.string().min(1) }).strict(),
+    /** The teacher; null trains from labels only (train-teacher, the from-scratch baseline). */
+    teacher: z.object({ path: z.string().min(1) }).strict().nullable(),
     student: StudentConfig.default({ family: 'cnn', weights: 'float32' }),
     loss: LossConfig.default(DEFAULT_LOSS),
     train: TrainConfig.default({ epochs: 5, batchSize: 64, learningRate: 2e-3, warmupEpochs: 0.5, minLrFactor: 0.05, seed: 42, backend: 'auto' }),
