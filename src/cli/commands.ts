@@ -2,4 +2,6 @@ import type { Command } from './command.js';
 
 /** One entry per subcommand; a command's module is imported only when it runs, so `--help` stays fast. */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  'train-teacher': { summary: 'train a reference teacher on labels (for users without one, and the demo)', load: async () => (await import('./commands/train-teacher.js')).command },
+  distill: { summary: 'train a student sized to a byte budget from a teacher and data', load: async () => (await import('./commands/distill.js')).command },
 };

@@ -64,6 +64,8 @@ export interface StudentFamily<P = unknown> extends Named {
   name: string;
   description: string;
   params: z.ZodType<P>;
+  /** The member used when neither params nor a budget are given. */
+  defaultParams: P;
   /** The members of the family ordered from smallest to largest, for sizing to a budget. */
   grid(io: IOSpec): P[];
   /** Builds an untrained Keras-style model. Layer names of taps are stable (`block1`, `block2`, ..., `penultimate`). */
@@ -78,6 +80,8 @@ export interface LossTerm<P = unknown> extends Named {
   /** One line: what it computes (formula) and where it comes from (paper). */
   description: string;
   params: z.ZodType<P>;
+  /** True when the term reads the teacher's outputs (so a run without such terms never runs the teacher). */
+  needsTeacher: boolean;
   /** Student features this term needs, and teacher features (by tap name). */
   taps(p: P): { student: string[]; teacher: string[] };
   /** The term's value on a batch (unweighted). Must be called inside tf.tidy / a gradient function. */
@@ -88,6 +92,8 @@ export interface LossTerm<P = unknown> extends Named {
 export interface LossContext {
   /** Adds trainable variables that are trained with the student and never exported. */
   addTrainable(v: tf.Variable): void;
+  /** Shape (without the batch dimension) of a student or teacher tap. */
+  shapeOf(side: 'student' | 'teacher', tap: string): number[];
   numClasses: number;
   seed: number;
 }

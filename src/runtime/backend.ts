@@ -21,7 +21,11 @@ let tfPromise: Promise<typeof tfType> | undefined;
 
 /** Loads @tensorflow/tfjs once (lazily, so `--help` never loads it). */
 export function loadTf(): Promise<typeof tfType> {
-  tfPromise ??= import('@tensorflow/tfjs');
+  tfPromise ??= import('@tensorflow/tfjs').then((tf) => {
+    // PROD silences tfjs's "install tfjs-node" banner (we choose the backend ourselves and say why).
+    tf.env().set('PROD', true);
+    return tf;
+  });
   return tfPromise;
 }
 

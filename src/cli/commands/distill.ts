@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import type { Command } from '../command.js';
+import { numberFlag } from '../command.js';
+import { readJsonFile } from '../../config/load.js';
+import { parseFeatureFlag, parseLossFlag, parseParamsFlag, setPath } from '../flags.js';
+import { UserError } from '../../core/errors.js';
+import { BACKEND_CHOICES } from '../../runtime/backend.js';
+
+/** Flags that shape the config (as opposed to where the run goes). */
+const CONFIG_FLAGS = ['config', 'teacher', 'data', 'strict', 'train-limit', 'student', 'params', 'max-bytes', 'weights', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend'];
+
+/** Builds a distill config from `-c FILE` and flags (flags win). */
+export async function configFromFlags(v: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const c = (v.config ? structuredClone(await readJsonFile(String(v.config), 'pipeline config')) : {}) as Record<string, unknown>;
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new UserError(`${String(v.config)}: expected a JSON object`);
+  if (v.teacher !== undefined) setPath(c, ['teacher'], { path: String(v.teacher) });
+  if (v.data !== undefined) setPath(c, ['data', 'spec'], String(v.data));
+  if (v.strict) setPath(c, ['data', 'strict'], true);
+  const limit = numberFlag(v, 'train-limit', { min: 1, integer: true });
+  if (limit !== undefined) setPath(c, ['data', 'trainLimit'], limit);
+  if (v.student !== undefined) setPath(c, ['student', 'family'], String(v.student));
+  if (v.params !== undefined) setPath(c, ['student', 'params'], parseParamsFlag('--params', String(v.params)));
+  const maxBytes = numberFlag(v, 'max-bytes', { min: 1, integer: true });
+  if (maxBytes !== undefined) setPath(c, ['student', 'maxBytes'], maxBytes);
+  if (v.weights !== undefined) setPath(c, ['student', 'weights'], String(v.weights));
+  if (v.loss !== undefined || v.feature !== undefined || v.temperature !== undefined) {
+    const existing = ((c.loss as { terms?: Record<string, unknown>[] } | undefined)?.terms ?? undefined) as Record<string, unknown>[] | undefined;
+    let terms: Record<string, unknown>[] = v.loss !== undefined ? parseLossFlag(String(v.loss)) : (existing ?? [{ kind: 'soft-kl', weight: 0.9, temperature: 4 }, { kind: 'hard-ce', weight: 0.1 }]);
+    const temp = numberFlag(v, 'temperature', { min: 0 });
+    if (temp !== undefined) terms = terms.map((t) => (t.kind === 'soft-kl' ? { ...t, temperature: temp } : t));
+    for (const f of (v.feature as string[] | undefined) ?? []) terms.push(parseFeatureFlag(f));
+    setPath(c, ['loss', 'terms'], terms);
+  }
+  const num = (flag: string, path: string[], o: { min?: number; integer?: boolean }) => {
+    const n = numberFlag(v, flag, o);
+    if (n !== undefined) setPath(c, path, n);
+  };
+  num('epochs', ['train', 'epochs'], { min: 1, integer: true });
+  num('batch-size', ['train', 'batchSize'], { min: 1, integer: true });
+  num('lr', ['train', 'learningRate'], { min: 0 });
+  num('warmup', ['train', 'warmupEpochs'], { min: 0 });
+  num('seed', ['train', 'seed'], { integer: true });
+  if (v.backend !== undefined) setPath(c, ['train', 'backend'], String(v.backend));
+  return c;
+}
+
+export const command: Command = {
+  name: 'distill',
+  summary: 'Train a student sized to a byte budget from a teacher and data, with the combined distillation loss. Writes OUT/student/ (tfjs), OUT/metrics.json and OUT/config.json.',
+  options: {
+    config: { type: 'string', short: 'c', description: 'pipeline config JSON (flags override it)', valueName: 'FILE' },
+    teacher: { type: 'string', description: 'teacher tfjs model.json', valueName: 'PATH' },
+    data: { type: 'string', description: 'mnist | idx:DIR | image folder (one sub-folder per class)', valueName: 'SPEC' },
+    strict: { type: 'boolean', description: 'refuse unreadable images instead of skipping them' },
+    'train-limit': { type: 'string', description: 'use at most N training samples', valueName: 'N' },
+    student: { type: 'string', description: 'student family: cnn | dsconv | mlp | vgg', valueName: 'FAMILY' },
+    params: { type: 'string', description: 'explicit family params, e.g. width=0.5,depth=2 (default: sized to --max-bytes)', valueName: 'K=V,...' },
+    'max-bytes': { type: 'string', description: 'weight byte budget: the largest student that fits is chosen', valueName: 'N' },
+    weights: { type: 'string', description: 'precision the budget counts: float32 | float16 | uint8', valueName: 'P' },
+    loss: { type: 'string', description: 'weighted loss terms (default soft-kl=0.9,hard-ce=0.1)', valueName: 'TERM=W,...' },
+    temperature: { type: 'string', description: 'soft-kl temperature (default 4)', valueName: 'T' },
+    feature: { type: 'string', multiple: true, description: 'feature-mse term student:LAYER=teacher:LAYER[@WEIGHT] (repeatable)', valueName: 'MAP' },
+    epochs: { type: 'string', description: 'training epochs (default 5)', valueName: 'N' },
+    'batch-size': { type: 'string', description: 'batch size (default 64)', valueName: 'N' },
+    lr: { type: 'string', description: 'peak learning rate of Adam (default 0.002)', valueName: 'LR' },
+    warmup: { type: 'string', description: 'warm-up epochs before cosine decay (default 0.5)', valueName: 'E' },
+    seed: { type: 'string', description: 'seed for init and shuffling (default 42)', valueName: 'N' },
+    backend: { type: 'string', description: `tfjs backend: ${BACKEND_CHOICES.join(' | ')} (default auto)`, valueName: 'B' },
+    out: { type: 'string', short: 'o', description: 'run directory to write', valueName: 'DIR' },
+    resume: { type: 'string', description: 'continue the run in DIR from its last checkpoint', valueName: 'DIR' },
+    force: { type: 'boolean', description: 'overwrite a non-empty --out' },
+    quiet: { type: 'boolean', short: 'q', description: 'no progress bars' },
+  },
+  async run(v) {
+    const resume = v.resume !== undefined ? String(v.resume) : undefined;
+    const out = resume ?? (v.out !== undefined ? String(v.out) : undefined);
+    if (!out) throw new UserError('--out: missing; give the run directory to write (e.g. --out runs/mnist)');
+    if (resume && v.out !== undefined && String(v.out) !== resume) throw new UserError(`--out ${String(v.out)} and --resume ${resume} disagree; give only --resume DIR`);
+    const hasConfigFlags = CONFIG_FLAGS.some((f) => v[f] !== undefined);
+    const config = resume && !hasConfigFlags ? await readJsonFile(join(resume, 'config.json'), 'run config.json') : await configFromFlags(v);
+    if (!resume && (config as { teacher?: unknown }).teacher === undefined) throw new UserError('--teacher: missing; give a tfjs model.json (no teacher yet? train one with edge-distill train-teacher)');
+    const { distill } = await import('../../distill/index.js');
+    const r = await distill({ config, out, resume: Boolean(resume), force: Boolean(v.force), quiet: Boolean(v.quiet), source: v.config ? String(v.config) : 'flags' });
+    const m = r.metrics;
+    const pct = (x?: number) => (x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
+    console.log(`student ${m.architecture.family} (${m.architecture.description}): ${m.architecture.paramCount} params, ${m.architecture.bytes.float32} bytes float32`);
+    console.log(`test accuracy ${pct(m.test.accuracy)} (teacher ${pct(m.test.teacherAccuracy)}, agreement ${pct(m.test.agreement)}) on ${m.test.n} images; ${m.seconds.toFixed(1)}s on ${m.backend}`);
+    console.log(`wrote ${r.out}/student/model.json, metrics.json, config.json`);
+  },
+};

@@ -1,0 +1,41 @@
+import { UserError } from '../core/errors.js';
+
+/** Parses `--loss soft-kl=0.9,hard-ce=0.1` into loss terms. */
+export function parseLossFlag(value: string): { kind: string; weight: number }[] {
+  return value.split(',').filter(Boolean).map((part) => {
+    const [kind, w] = part.split('=');
+    const weight = w === undefined ? 1 : Number(w);
+    if (!kind || !Number.isFinite(weight) || weight < 0) throw new UserError(`--loss ${value}: "${part}" is not term=weight (e.g. soft-kl=0.9,hard-ce=0.1)`);
+    return { kind, weight };
+  });
+}
+
+/** Parses `--feature student:block2=teacher:conv3@1.0` (prefixes optional, weight defaults to 1) into a feature-mse term. */
+export function parseFeatureFlag(value: string): { kind: 'feature-mse'; weight: number; student: string; teacher: string } {
+  const m = /^(?:student:)?([^=@]+)=(?:teacher:)?([^@]+)(?:@([0-9.eE+-]+))?$/.exec(value);
+  const weight = m?.[3] === undefined ? 1 : Number(m[3]);
+  if (!m || !Number.isFinite(weight)) throw new UserError(`--feature ${value}: expected student:LAYER=teacher:LAYER[@WEIGHT], e.g. student:block2=teacher:block2@1.0`);
+  return { kind: 'feature-mse', weight, student: m[1]!, teacher: m[2]! };
+}
+
+/** Parses `key=number,key=number` (student params). */
+export function parseParamsFlag(flag: string, value: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const kv of value.split(',').filter(Boolean)) {
+    const [k, v] = kv.split('=');
+    const n = Number(v);
+    if (!k || v === undefined || !Number.isFinite(n)) throw new UserError(`${flag} ${value}: "${kv}" is not key=number (e.g. width=0.5,depth=2)`);
+    out[k] = n;
+  }
+  return out;
+}
+
+/** Sets `obj.a.b = value` for path ['a', 'b'], creating objects on the way. */
+export function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
+  let o = obj;
+  for (const k of path.slice(0, -1)) {
+    if (typeof o[k] !== 'object' || o[k] === null) o[k] = {};
+    o = o[k] as Record<string, unknown>;
+  }
+  o[path.at(-1)!] = value;
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { BACKEND_CHOICES } from '../runtime/backend.js';
+
+/** Where the data comes from and how it is prepared. */
+export const DataConfig = z
+  .object({
+    /** `mnist`, `idx:DIR` or an image folder path. */
+    spec: z.string().min(1).default('mnist'),
+    /** Seed of the train/val/test split. */
+    seed: z.number().int().default(1234),
+    /** For image folders: [h, w, c] images are resized to (defaults to the teacher's input shape). */
+    inputShape: z.array(z.number().int().positive()).length(3).optional(),
+    mean: z.array(z.number()).optional(),
+    std: z.array(z.number().positive()).optional(),
+    /** Refuse unreadable images instead of skipping them. */
+    strict: z.boolean().default(false),
+    /** Use at most this many training samples (quick runs, tests). */
+    trainLimit: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** Weight precision used to count a student's exported bytes against a budget. */
+export const WEIGHT_PRECISIONS = ['float32', 'float16', 'uint8'] as const;
+
+export const StudentConfig = z
+  .object({
+    family: z.string().default('cnn'),
+    /** Explicit family parameters; when absent the largest member of the family that fits `maxBytes` is chosen. */
+    params: z.record(z.string(), z.unknown()).optional(),
+    maxBytes: z.number().int().positive().optional(),
+    weights: z.enum(WEIGHT_PRECISIONS).default('float32'),
+  })
+  .strict();
+
+export const LossTermConfig = z.object({ kind: z.string(), weight: z.number().nonnegative() }).catchall(z.unknown());
+
+export const LossConfig = z
+  .object({
+    terms: z.array(LossTermConfig).min(1),
+  })
+  .strict();
+
+/** The default combined loss: Hinton's soft-label KL at T=4 weighted 0.9, hard-label CE weighted 0.1. */
+export const DEFAULT_LOSS = { terms: [{ kind: 'soft-kl', weight: 0.9, temperature: 4 }, { kind: 'hard-ce', weight: 0.1 }] };
+
+export const TrainConfig = z
+  .object({
+    epochs: z.number().int().positive().default(5),
+    batchSize: z.number().int().positive().default(64),
+    learningRate: z.number().positive().default(2e-3),
+    /** Linear warm-up length in epochs (fractional allowed), then cosine decay to `minLrFactor`·lr. */
+    warmupEpochs: z.number().nonnegative().default(0.5),
+    minLrFactor: z.number().min(0).max(1).default(0.05),
+    seed: z.number().int().default(42),
+    backend: z.enum(BACKEND_CHOICES).default('auto'),
+  })
+  .strict();
+
+/** The distill stage's fully resolved configuration (written to DIR/config.json). */
+export const DistillConfig = z
+  .object({
+    data: DataConfig.default({ spec: 'mnist', seed: 1234, strict: false }),
+    /** The teacher; null trains from labels only (train-teacher, the from-scratch baseline). */
+    teacher: z.object({ path: z.string().min(1) }).strict().nullable(),
+    student: StudentConfig.default({ family: 'cnn', weights: 'float32' }),
+    loss: LossConfig.default(DEFAULT_LOSS),
+    train: TrainConfig.default({ epochs: 5, batchSize: 64, learningRate: 2e-3, warmupEpochs: 0.5, minLrFactor: 0.05, seed: 42, backend: 'auto' }),
+  })
+  .strict();
+
+export type DataConfig = z.infer<typeof DataConfig>;
+export type StudentConfig = z.infer<typeof StudentConfig>;
+export type LossConfig = z.infer<typeof LossConfig>;
+export type TrainConfig = z.infer<typeof TrainConfig>;
+export type DistillConfig = z.infer<typeof DistillConfig>;

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Adam (Kingma & Ba, 2015) with state that can be saved and restored exactly: moments per variable (by position)
+ * and the step count, with bias corrections computed in float64 from the step. tfjs's own AdamOptimizer
+ * accumulates β^t by repeated float32 multiplication and recomputes it with pow() on restore, so a resumed run
+ * would drift from an uninterrupted one; this one does not.
+ */
+export class Adam {
+  step = 0;
+  private m: tf.Variable[];
+  private v: tf.Variable[];
+
+  constructor(
+    private readonly vars: tf.Variable[],
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly epsilon = 1e-7,
+  ) {
+    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+  }
+
+  /** Applies one update with learning rate `lr`; `grads` are in the order of the variables. */
+  apply(grads: tf.Tensor[], lr: number): void {
+    this.step++;
+    const c1 = 1 - this.beta1 ** this.step;
+    const c2 = 1 - this.beta2 ** this.step;
+    const stepSize = (lr * Math.sqrt(c2)) / c1;
+    tf.tidy(() => {
+      this.vars.forEach((x, i) => {
+        const g = grads[i]!;
+        const m = this.m[i]!;
+        const v = this.v[i]!;
+        m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
+        v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
+        x.assign(tf.sub(x, tf.mul(tf.div(m, tf.add(tf.sqrt(v), this.epsilon)), stepSize)));
+      });
+    });
+  }
+
+  /** The moments (m then v, in variable order); for checkpoints. */
+  state(): tf.Tensor[] {
+    return [...this.m, ...this.v];
+  }
+
+  /** Restores moments saved by {@link state} and the step count. */
+  restore(tensors: tf.Tensor[], step: number): void {
+    const n = this.vars.length;
+    if (tensors.length !== 2 * n) throw new Error(`optimizer state has ${tensors.length} tensors, expected ${2 * n}`);
+    tensors.forEach((t, i) => (i < n ? this.m[i]! : this.v[i - n]!).assign(t));
+    this.step = step;
+  }
+
+  dispose(): void {
+    [...this.m, ...this.v].forEach((t) => t.dispose());
+  }
+}
+
+/** Learning rate at `step` of `total`: linear warm-up over `warmup` steps, then cosine decay to `minFactor`·base. */
+export function cosineWithWarmup(step: number, total: number, base: number, warmup: number, minFactor: number): number {
+  if (warmup > 0 && step < warmup) return (base * (step + 1)) / warmup;
+  const span = Math.max(1, total - warmup);
+  const progress = Math.min(1, (step - warmup) / span);
+  const min = base * minFactor;
+  return min + (base - min) * 0.5 * (1 + Math.cos(Math.PI * progress));
+}

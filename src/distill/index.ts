@@ -1,0 +1,185 @@
+import * as tf from '@tensorflow/tfjs';
+import { rm, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { UserError } from '../core/errors.js';
+import type { Dataset, IOSpec, StudentFamily, Teacher } from '../core/types.js';
+import { stderrLogger, type Logger } from '../core/progress.js';
+import { writeDirAtomic, writeJsonAtomic } from '../core/files.js';
+import { DistillConfig } from '../config/schema.js';
+import { validate } from '../config/load.js';
+import { openDataset } from '../data/index.js';
+import { initBackend, type BackendInfo } from '../runtime/backend.js';
+import { saveLayersModelToDir } from '../runtime/model-io.js';
+import { studentFamilies } from './students/index.js';
+import { countParams } from './students/layers.js';
+import { chooseStudent, BYTES_PER_WEIGHT, type SizedCandidate } from './sizing.js';
+import { parseLossTerms } from './losses/index.js';
+import { loadTeacher } from './teachers/index.js';
+import { trainStudent, type EpochRecord } from './trainer.js';
+import { prepareRunDir, RUN_FILES } from './run-dir.js';
+import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
+
+/** Options of {@link distill}. `config` is a (partial) DistillConfig; defaults fill the rest. */
+export interface DistillOptions {
+  config: unknown;
+  /** Run directory. */
+  out: string;
+  /** Continue the run in `out` from its last checkpoint. */
+  resume?: boolean;
+  /** Overwrite a non-empty `out`. */
+  force?: boolean;
+  log?: Logger;
+  /** No progress bars. */
+  quiet?: boolean;
+  /** Where `config` came from, for error messages. */
+  source?: string;
+}
+
+/** The chosen student architecture, as recorded in metrics.json. */
+export interface ArchitectureRecord {
+  family: string;
+  params: unknown;
+  description: string;
+  paramCount: number;
+  /** Exported weight bytes at each precision. */
+  bytes: Record<keyof typeof BYTES_PER_WEIGHT, number>;
+  candidates?: { description: string; paramCount: number; bytes: number; fits: boolean }[];
+}
+
+/** metrics.json of a run. */
+export interface RunMetrics {
+  architecture: ArchitectureRecord;
+  backend: string;
+  epochs: EpochRecord[];
+  test: { accuracy: number; teacherAccuracy?: number; agreement?: number; n: number };
+  seconds: number;
+}
+
+export interface DistillResult {
+  out: string;
+  metrics: RunMetrics;
+}
+
+/** Resolves a config (defaults, validation with `path.to.field` errors). */
+export function resolveDistillConfig(config: unknown, source = 'config'): DistillConfig {
+  const c = validate(DistillConfig, config, source);
+  parseLossTerms(c.loss, `${source}: loss`); // unknown terms / bad params fail here, before anything runs
+  studentFamilies.get(c.student.family);
+  return c;
+}
+
+/** Picks the student's family member: explicit params, else the largest that fits the byte budget, else the default. */
+export function pickArchitecture(family: StudentFamily<any>, c: DistillConfig, io: IOSpec, log: Logger): { params: unknown; record: ArchitectureRecord } {
+  const record = (params: unknown, candidates?: SizedCandidate<unknown>[]): ArchitectureRecord => {
+    const m = family.build(params, io, 1);
+    const n = countParams(m);
+    m.dispose();
+    const r: ArchitectureRecord = { family: family.name, params, description: family.describe(params), paramCount: n, bytes: { float32: 4 * n, float16: 2 * n, uint8: n } };
+    if (candidates) r.candidates = candidates.map(({ description, paramCount, bytes, fits }) => ({ description, paramCount, bytes, fits }));
+    return r;
+  };
+  if (c.student.params) {
+    const params = validate(family.params, c.student.params, `student.params (${family.name})`);
+    const r = record(params);
+    if (c.student.maxBytes !== undefined && r.bytes[c.student.weights] > c.student.maxBytes) {
+      throw new UserError(`student.params (${r.description}) need ${r.bytes[c.student.weights]} bytes at ${c.student.weights}, over --max-bytes ${c.student.maxBytes}; drop the explicit params to size automatically`);
+    }
+    return { params, record: r };
+  }
+  if (c.student.maxBytes !== undefined) {
+    const { chosen, candidates } = chooseStudent(family, io, c.student.maxBytes, c.student.weights);
+    log.info(`sizing ${family.name} to ${c.student.maxBytes} bytes of ${c.student.weights} weights:`);
+    for (const cand of candidates) {
+      log.info(`  ${cand === chosen ? '*' : cand.fits ? ' ' : 'x'} ${cand.description.padEnd(22)} ${String(cand.paramCount).padStart(9)} params ${String(cand.bytes).padStart(10)} bytes`);
+    }
+    log.info(`chose ${chosen.description}: ${chosen.paramCount} params, ${chosen.bytes} bytes (* chosen, x over budget)`);
+    return { params: chosen.params, record: record(chosen.params, candidates) };
+  }
+  return { params: family.defaultParams, record: record(family.defaultParams) };
+}
+
+/** Checks that teacher and data agree on input shape and classes. */
+export function checkTeacherData(teacher: Teacher, data: Dataset): void {
+  if (teacher.inputShape.join('x') !== data.inputShape.join('x')) {
+    throw new UserError(`teacher ${teacher.id} takes inputs [${teacher.inputShape.join(', ')}] but ${data.name} has [${data.inputShape.join(', ')}]; use data of the teacher's shape (image folders are resized to it)`);
+  }
+  if (teacher.numClasses !== data.numClasses) {
+    throw new UserError(`teacher ${teacher.id} predicts ${teacher.numClasses} classes but ${data.name} has ${data.numClasses}; the teacher must be trained on the same classes`);
+  }
+}
+
+/** Test-split accuracy of `model` (and of the teacher, and their agreement). */
+export async function testMetrics(model: tf.LayersModel, data: Dataset, teacher?: Teacher): Promise<RunMetrics['test']> {
+  const s = await predictSplit(model, data, 'test');
+  const test: RunMetrics['test'] = { accuracy: agreementOf(s.preds, s.labels), n: s.labels.length };
+  if (teacher) {
+    const t = await predictTeacherSplit(teacher, data, 'test');
+    test.teacherAccuracy = agreementOf(t, s.labels);
+    test.agreement = agreementOf(s.preds, t);
+  }
+  return test;
+}
+
+/** Opens the dataset a config names, sized to the teacher's input where the data can be resized. */
+export async function openConfiguredData(c: DistillConfig, log: Logger, inputShape?: number[]): Promise<Dataset> {
+  const shape = c.data.inputShape ?? inputShape;
+  return openDataset(c.data.spec, {
+    seed: c.data.seed,
+    strict: c.data.strict,
+    log,
+    ...(shape ? { inputShape: shape } : {}),
+    ...(c.data.mean ? { mean: c.data.mean } : {}),
+    ...(c.data.std ? { std: c.data.std } : {}),
+  });
+}
+
+/**
+ * The distill stage: trains a student of the configured family, sized to the byte budget, with the combined loss
+ * against the teacher, and writes `out/student/` (tfjs model.json + shards), `out/metrics.json` and
+ * `out/config.json`. Every input is checked before `out` is touched.
+ */
+export async function distill(opts: DistillOptions): Promise<DistillResult> {
+  const log = opts.log ?? stderrLogger;
+  const t0 = performance.now();
+  const c = resolveDistillConfig(opts.config, opts.source);
+  const backend: BackendInfo = await initBackend(c.train.backend, log);
+  const teacher = c.teacher ? await loadTeacher(c.teacher.path) : undefined;
+  try {
+    const data = await openConfiguredData(c, log, teacher?.inputShape);
+    if (teacher) checkTeacherData(teacher, data);
+    const family = studentFamilies.get(c.student.family);
+    const io: IOSpec = { inputShape: data.inputShape, numClasses: data.numClasses };
+    const arch = pickArchitecture(family, c, io, log);
+    const out = resolve(opts.out);
+    const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out' });
+    if (mode === 'fresh') {
+      await rm(out, { recursive: true, force: true });
+      await mkdir(out, { recursive: true });
+      await writeJsonAtomic(join(out, RUN_FILES.config), c);
+    }
+    log.info(`student: ${family.name} (${arch.record.description}), ${arch.record.paramCount} params; teacher ${teacher?.id ?? 'none (labels only)'}; data ${data.name} (${data.size('train')}/${data.size('val')}/${data.size('test')})`);
+    const student = family.build(arch.params, io, c.train.seed);
+    const { history } = await trainStudent({
+      student,
+      teacher,
+      data,
+      loss: c.loss,
+      train: c.train,
+      trainLimit: c.data.trainLimit,
+      checkpointDir: join(out, RUN_FILES.checkpoint),
+      log,
+      quiet: opts.quiet ?? false,
+    });
+    const test = await testMetrics(student, data, teacher);
+    const metrics: RunMetrics = { architecture: arch.record, backend: backend.name, epochs: history, test, seconds: (performance.now() - t0) / 1000 };
+    await rm(join(out, RUN_FILES.student), { recursive: true, force: true });
+    await writeDirAtomic(join(out, RUN_FILES.student), (dir) => saveLayersModelToDir(student, dir));
+    await writeJsonAtomic(join(out, RUN_FILES.metrics), metrics);
+    // The checkpoint holds training-only state (optimizer moments, adapters); a finished run no longer needs it.
+    await rm(join(out, RUN_FILES.checkpoint), { recursive: true, force: true });
+    student.dispose();
+    return { out, metrics };
+  } finally {
+    teacher?.dispose();
+  }
+}

@@ -1,0 +1,46 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../core/errors.js';
+import { readJsonFile } from '../config/load.js';
+
+/** Names a run directory's files. */
+export const RUN_FILES = { config: 'config.json', metrics: 'metrics.json', student: 'student', checkpoint: 'checkpoint', model: 'model.json' } as const;
+
+/** First path where two JSON values differ ("train.epochs: 3 ≠ 5"), or undefined when equal. */
+export function firstDifference(a: unknown, b: unknown, path = ''): string | undefined {
+  if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b) || a === null || b === null || typeof a !== 'object') {
+    return JSON.stringify(a) === JSON.stringify(b) ? undefined : `${path || '(root)'}: ${JSON.stringify(a)} ≠ ${JSON.stringify(b)}`;
+  }
+  const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+  for (const k of keys) {
+    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+/**
+ * Checks an output directory before a training run. Fresh runs need a missing or empty directory (or `force`);
+ * resumed runs need one written by the same config (compared with `same`, which ignores fields that may change).
+ */
+export async function prepareRunDir(out: string, opts: { resume: boolean; force: boolean; config: unknown; flag: string }): Promise<'fresh' | 'resume'> {
+  const exists = existsSync(out) && readdirSync(out).length > 0;
+  if (opts.resume) {
+    if (!exists) throw new UserError(`--resume ${out}: no run there to resume (the directory is missing or empty); start one with --out ${out}`);
+    if (existsSync(join(out, RUN_FILES.metrics))) throw new UserError(`--resume ${out}: this run already finished (metrics.json is written); start a new one with another --out`);
+    const saved = await readJsonFile(join(out, RUN_FILES.config), 'run config.json');
+    const diff = firstDifference(withoutBackend(saved), withoutBackend(opts.config));
+    if (diff) throw new UserError(`--resume ${out}: the directory was written by a different config (${diff}); resume with the same settings or choose a new --out`);
+    return 'resume';
+  }
+  if (exists && !opts.force) throw new UserError(`${opts.flag} ${out}: directory exists and is not empty; use --resume ${out} to continue it, --force to overwrite, or choose another ${opts.flag}`);
+  return 'fresh';
+}
+
+/** The backend may change between a run and its resumption (results then agree to float tolerance only). */
+function withoutBackend(c: unknown): unknown {
+  if (!c || typeof c !== 'object') return c;
+  const copy = structuredClone(c) as { train?: { backend?: unknown } };
+  if (copy.train) delete copy.train.backend;
+  return copy;
+}

@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import type { Logger } from '../core/progress.js';
+import { distill, type DistillResult } from './index.js';
+import { parseArch } from './arch.js';
+
+export interface TrainTeacherOptions {
+  /** `--data` spec. */
+  data: string;
+  /** Architecture spec, see {@link parseArch} (default `vgg`). */
+  arch?: string;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  seed?: number;
+  backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  trainLimit?: number;
+  out: string;
+  force?: boolean;
+  resume?: boolean;
+  log?: Logger;
+  quiet?: boolean;
+}
+
+/**
+ * Trains a reference teacher with hard-label cross-entropy only, for users without a teacher (and the demo).
+ * It is a distill run without a teacher: `out/student/model.json` is the teacher to pass to `--teacher`.
+ */
+export async function trainTeacher(o: TrainTeacherOptions): Promise<DistillResult & { modelPath: string }> {
+  const arch = parseArch(o.arch ?? 'vgg');
+  const train: Record<string, unknown> = { epochs: o.epochs ?? 3 };
+  if (o.batchSize !== undefined) train.batchSize = o.batchSize;
+  if (o.learningRate !== undefined) train.learningRate = o.learningRate;
+  if (o.seed !== undefined) train.seed = o.seed;
+  if (o.backend !== undefined) train.backend = o.backend;
+  const config = {
+    data: { spec: o.data, ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}) },
+    teacher: null,
+    student: { family: arch.family, ...(arch.params ? { params: arch.params } : {}) },
+    loss: { terms: [{ kind: 'hard-ce', weight: 1 }] },
+    train,
+  };
+  const r = await distill({
+    config,
+    out: o.out,
+    source: 'train-teacher',
+    ...(o.force !== undefined ? { force: o.force } : {}),
+    ...(o.resume !== undefined ? { resume: o.resume } : {}),
+    ...(o.log ? { log: o.log } : {}),
+    ...(o.quiet !== undefined ? { quiet: o.quiet } : {}),
+  });
+  return { ...r, modelPath: join(r.out, 'student', 'model.json') };
+}
