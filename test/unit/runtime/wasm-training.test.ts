@@ -2,9 +2,9 @@
 // training steps on wasm leak neither tensors nor wasm heap.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { dsconvStudent, tinyCnn } from '../../../benchmarks/models.js';
-import { host, relError, setup, tf, type HostTensor } from './wasm-helpers.js';
+import { assertSameGradients, host, setup, tf } from './wasm-helpers.js';
 
 type S = tf.SymbolicTensor;
 type Build = () => tf.LayersModel;
@@ -44,51 +44,10 @@ const MODELS: [string, Build, number[]][] = [
   ['dsconv student (MobileNet-style)', () => dsconvStudent(tf, [15, 15, 3], 4, [[8, 1], [12, 2], [12, 1]]), [4, 15, 15, 3]],
 ];
 
-interface Grads {
-  weights: HostTensor[];
-  grads: HostTensor[];
-  names: string[];
-  loss: number;
-}
-
-/** Builds the model on `backend` (with `weights` when given) and returns the gradient of a loss per trainable weight. */
-async function modelGrads(backend: 'cpu' | 'wasm', build: Build, x: HostTensor, weights?: HostTensor[]): Promise<Grads> {
-  await tf.setBackend(backend);
-  const model = build();
-  if (weights) {
-    const ts = weights.map((w) => tf.tensor(w.values, w.shape));
-    model.setWeights(ts);
-    tf.dispose(ts);
-  }
-  const toHost = (t: Tensor): HostTensor => ({ values: t.dataSync() as Float32Array, shape: t.shape });
-  let out: Omit<Grads, 'weights'> | undefined;
-  tf.tidy(() => {
-    const xs = tf.tensor(x.values, x.shape);
-    const vars = model.trainableWeights.map((w) => w.read() as Variable);
-    const target = tf.tensor(x.values.slice(0, x.shape[0]! * 4).map((v) => Math.abs(v)), [x.shape[0]!, 4]);
-    const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(target, model.apply(xs, { training: true }) as Tensor) as Scalar, vars);
-    out = { loss: value.dataSync()[0]!, grads: vars.map((v) => toHost(grads[v.name]!)), names: vars.map((v) => v.name) };
-  });
-  if (!out) throw new Error('no gradients');
-  const result: Grads = { ...out, weights: model.getWeights().map(toHost) };
-  model.dispose();
-  return result;
-}
-
 describe('whole-model gradients: wasm equals cpu', () => {
   for (const [i, [name, build, xShape]] of MODELS.entries()) {
     test(name, async () => {
-      const x = host(xShape, 900 + i);
-      const cpu = await modelGrads('cpu', build, x);
-      const wasm = await modelGrads('wasm', build, x, cpu.weights);
-      assert.ok(Math.abs(wasm.loss - cpu.loss) <= 1e-5 * Math.max(1, Math.abs(cpu.loss)), `loss ${wasm.loss} vs ${cpu.loss}`);
-      assert.equal(wasm.grads.length, cpu.grads.length);
-      for (const [j, g] of wasm.grads.entries()) {
-        const want = cpu.grads[j]!;
-        assert.deepEqual(g.shape, want.shape, cpu.names[j]);
-        const e = relError(g.values, want.values);
-        assert.ok(e <= 1e-4, `${cpu.names[j]}: relative error ${e}`);
-      }
+      await assertSameGradients(build, host(xShape, 900 + i));
     });
   }
 });
