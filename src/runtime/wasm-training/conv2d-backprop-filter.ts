@@ -41,6 +41,15 @@ export const conv2DBackpropFilter: TrainingKernel = {
       const cropH = Math.min(H, H + bottom);
       const cropW = Math.min(W, W + right);
 
+      if (KH === 1 && KW === 1 && sh === 1 && sw === 1 && top === 0 && left === 0 && OH === H && OW === W) {
+        // A pointwise (1x1) convolution is a matrix product: dW = xᵀ·dy over the b·h·w pixels. As a dilated
+        // convolution it would pack all of dy as an (h, w)-sized filter for nothing.
+        const n = x.shape[0]! * H * W;
+        const ci = x.shape[3]!;
+        const co = dy.shape[3]!;
+        const g = ops.run('BatchMatMul', { a: ops.reshape(x, [1, n, ci]), b: ops.reshape(dy, [1, n, co]) }, { transposeA: true, transposeB: false });
+        return ops.reshape(g, [1, 1, ci, co]);
+      }
       const xc = cropH < H || cropW < W ? ops.slice(x, [0, 0, 0, 0], [x.shape[0]!, cropH, cropW, x.shape[3]!]) : x;
       const xT = ops.transpose(xc, [3, 1, 2, 0]); // [ci, H, W, b]
       if (xc !== x) ops.free(xc);

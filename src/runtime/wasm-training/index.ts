@@ -1,21 +1,31 @@
 import type * as tfType from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { TrainingKernel } from './common.js';
+import { batchMatMul } from './batch-mat-mul.js';
+import { clipByValueGrad, registerClipByValueGradient } from './clip-by-value-grad.js';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInput } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilter } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInput } from './depthwise-backprop-input.js';
 import { maxPoolGrad } from './max-pool-grad.js';
+import { mean, sum } from './reduce.js';
 import { tile } from './tile.js';
 
-/** Every kernel this module registers: first the three the wasm backend lacks, then faster replacements. */
+/**
+ * Every kernel this module registers: first the three the wasm backend lacks and the fused ReLU6 gradient, then
+ * faster replacements of existing wasm kernels.
+ */
 export const TRAINING_KERNELS: readonly TrainingKernel[] = [
   conv2DBackpropFilter,
   depthwiseBackpropInput,
   depthwiseBackpropFilter,
+  clipByValueGrad,
   conv2DBackpropInput,
   tile,
   maxPoolGrad,
+  batchMatMul,
+  sum,
+  mean,
 ];
 
 // Marks configs registered here, so a second call (even from a second copy of this module, as tsx and a built
@@ -60,5 +70,6 @@ export function registerWasmTrainingKernels(tf: typeof tfType, options: Register
     tf.registerKernel(config);
     names.push(k.kernelName);
   }
+  if (overrides) registerClipByValueGradient(tf);
   return names;
 }

@@ -30,6 +30,36 @@ export const maxPoolGrad: TrainingKernel = {
       const x = ops.f32(xT);
       const dy = ops.f32(dyT);
       const dx = ops.f32(dxT);
+      if (sh === KH && sw === KW && dh === 1 && dw === 1 && top === 0 && left === 0 && OH * KH <= H && OW * KW <= W) {
+        // Windows tile the input without overlap (the usual 2x2/2 pool): each input element belongs to at most one
+        // window, so dx is written once per element (dy at the arg-max, 0 elsewhere) and needs no zero pass.
+        if (OH * KH < H || OW * KW < W) dx.fill(0);
+        for (let b = 0; b < B; b++) {
+          for (let oh = 0; oh < OH; oh++) {
+            for (let ow = 0; ow < OW; ow++) {
+              const x0 = ((b * H + oh * KH) * W + ow * KW) * C;
+              const y0 = ((b * OH + oh) * OW + ow) * C;
+              for (let c = 0; c < C; c++) {
+                let at = x0 + c;
+                let best = x[at]!;
+                for (let kh = 0; kh < KH; kh++) {
+                  for (let kw = 0; kw < KW; kw++) {
+                    const i = x0 + (kh * W + kw) * C + c;
+                    const v = x[i]!;
+                    dx[i] = 0;
+                    if (v > best) {
+                      best = v;
+                      at = i;
+                    }
+                  }
+                }
+                dx[at] = dy[y0 + c]!;
+              }
+            }
+          }
+        }
+        return dxT;
+      }
       dx.fill(0);
       const best = new Float32Array(C);
       const where = new Int32Array(C);
