@@ -16,6 +16,8 @@ import { chooseStudent, BYTES_PER_WEIGHT, type SizedCandidate } from './sizing.j
 import { parseLossTerms } from './losses/index.js';
 import { loadTeacher } from './teachers/index.js';
 import { trainStudent, type EpochRecord } from './trainer.js';
+import type { TuneReport } from '../tune/index.js';
+import type { Recipe } from '../tune/space.js';
 import { prepareRunDir, RUN_FILES } from './run-dir.js';
 import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
 
@@ -53,6 +55,17 @@ export interface RunMetrics {
   epochs: EpochRecord[];
   test: { accuracy: number; teacherAccuracy?: number; agreement?: number; n: number };
   seconds: number;
+  /** Summary of the recipe search when --tune ran (the full table is in tune/trials.json). */
+  tune?: { chosen: 'distill' | 'scratch'; verdict: string; flags?: string; trials: number; searchSeconds: number };
+}
+
+/** The search's first candidate: the configured soft-kl/hard-ce mix, or Hinton's default when the loss has no soft term. */
+export function baseRecipe(c: DistillConfig): Recipe {
+  const soft = c.loss.terms.find((t) => t.kind === 'soft-kl');
+  const hard = c.loss.terms.find((t) => t.kind === 'hard-ce');
+  if (!soft) return { softWeight: 0.9, temperature: 4, featureWeight: 0, learningRate: c.train.learningRate };
+  const sw = soft.weight / (soft.weight + (hard?.weight ?? 0));
+  return { softWeight: Number(sw.toFixed(4)), temperature: Number(soft.temperature ?? 4), featureWeight: 0, learningRate: c.train.learningRate };
 }
 
 export interface DistillResult {
@@ -158,20 +171,35 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
       await writeJsonAtomic(join(out, RUN_FILES.config), c);
     }
     log.info(`student: ${family.name} (${arch.record.description}), ${arch.record.paramCount} params; teacher ${teacher?.id ?? 'none (labels only)'}; data ${data.name} (${data.size('train')}/${data.size('val')}/${data.size('test')})`);
-    const student = family.build(arch.params, io, c.train.seed);
-    const { history } = await trainStudent({
-      student,
-      teacher,
-      data,
-      loss: c.loss,
-      train: c.train,
-      trainLimit: c.data.trainLimit,
-      checkpointDir: join(out, RUN_FILES.checkpoint),
-      log,
-      quiet: opts.quiet ?? false,
-    });
+    let student: tf.LayersModel;
+    let history: EpochRecord[];
+    let tune: TuneReport | undefined;
+    if (c.tune) {
+      if (!teacher) throw new UserError('--tune compares distillation with training from scratch; it needs --teacher');
+      const { tuneAndTrain } = await import('../tune/index.js');
+      const r = await tuneAndTrain({
+        family, params: arch.params, io, teacher, data, train: c.train, trainLimit: c.data.trainLimit, tune: c.tune,
+        base: baseRecipe(c), dir: join(out, 'tune'), log, quiet: opts.quiet ?? false,
+      });
+      ({ student, history } = r);
+      tune = r.report;
+    } else {
+      student = family.build(arch.params, io, c.train.seed);
+      ({ history } = await trainStudent({
+        student,
+        teacher,
+        data,
+        loss: c.loss,
+        train: c.train,
+        trainLimit: c.data.trainLimit,
+        checkpointDir: join(out, RUN_FILES.checkpoint),
+        log,
+        quiet: opts.quiet ?? false,
+      }));
+    }
     const test = await testMetrics(student, data, teacher);
     const metrics: RunMetrics = { architecture: arch.record, backend: backend.name, epochs: history, test, seconds: (performance.now() - t0) / 1000 };
+    if (tune) metrics.tune = { chosen: tune.chosen, verdict: tune.verdict, ...(tune.flags ? { flags: tune.flags } : {}), trials: tune.trials.length, searchSeconds: tune.searchSeconds };
     await rm(join(out, RUN_FILES.student), { recursive: true, force: true });
     await writeDirAtomic(join(out, RUN_FILES.student), (dir) => saveLayersModelToDir(student, dir));
     await writeJsonAtomic(join(out, RUN_FILES.metrics), metrics);

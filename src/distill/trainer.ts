@@ -35,6 +35,10 @@ export interface TrainInput {
   checkpointDir?: string | undefined;
   log: Logger;
   quiet?: boolean;
+  /** Called after each epoch (and its checkpoint) with the epoch's record. */
+  onEpoch?: (rec: EpochRecord) => void;
+  /** Stops training (with an AbortError) at the next step or epoch boundary; the last checkpoint stays. */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
@@ -132,6 +136,10 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
     let steps = 0;
     let lr = train.learningRate;
     for await (const b of data.batches('train', train.batchSize, { shuffleSeed: train.seed * 1000 + epoch, limit: nTrain })) {
+      if (input.signal?.aborted) {
+        tf.dispose([b.x, b.y]);
+        break;
+      }
       lr = cosineWithWarmup(adam.step, totalSteps, train.learningRate, warmup, train.minLrFactor);
       const tOut: Outputs | undefined = loss.needsTeacher ? await teacher!.forward(b.x, loss.taps.teacher) : undefined;
       const { value, grads } = tf.variableGrads(() => {
@@ -155,6 +163,7 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
       steps++;
       bar.tick(1, `loss ${v.toFixed(4)} lr ${lr.toExponential(2)}`);
     }
+    if (input.signal?.aborted) break; // a partial epoch is neither validated nor checkpointed
     const val = await predictSplit(student, data, 'val');
     const rec: EpochRecord = { epoch: epoch + 1, trainLoss: lossSum / Math.max(1, steps), lr, valAccuracy: agreementOf(val.preds, val.labels), seconds: (performance.now() - t0) / 1000 };
     if (teacherVal) {
@@ -172,6 +181,13 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
         optimizer: adam.state(),
       });
     }
+    input.onEpoch?.(rec);
+    if (input.signal?.aborted) break;
+  }
+  if (input.signal?.aborted) {
+    adam.dispose();
+    trainables.forEach((v) => v.dispose());
+    throw new DOMException('training aborted', 'AbortError');
   }
   adam.dispose();
   trainables.forEach((v) => v.dispose());
