@@ -1,5 +1,5 @@
-import type { ClipByValueAttrs, GradConfig, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
-import { input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
+import type { ClipByValueAttrs, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import { input, Ops, overrideGradient, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
 
 /** Name of the fused ClipByValue gradient kernel (registered for wasm only). */
 export const CLIP_GRAD_KERNEL = 'EdgeDistillClipByValueGrad';
@@ -31,28 +31,17 @@ export const clipByValueGrad: TrainingKernel = {
   },
 };
 
-const MARK = Symbol.for('edge-distill.wasm-training.gradient');
-
 /**
  * Replaces the ClipByValue gradient with one that runs {@link CLIP_GRAD_KERNEL} when the active backend is wasm and
  * the operands are float32 of equal shape, and tfjs's own gradient otherwise (so other backends are unchanged).
- * Gradients are global in tfjs, hence this wrapper rather than a per-backend registration. Idempotent.
  */
 export function registerClipByValueGradient(tf: Tf): void {
-  const existing = tf.getGradient('ClipByValue') as (GradConfig & { [MARK]?: true }) | undefined;
-  if (!existing || existing[MARK]) return;
-  const originalGrad = existing.gradFunc;
-  const config: GradConfig & { [MARK]: true } = {
-    ...existing,
-    gradFunc: (dy, saved, attrs) => {
-      const x = saved[0];
-      const g = dy as Tensor;
-      if (tf.getBackend() !== 'wasm' || !x || x.dtype !== 'float32' || g.dtype !== 'float32' || !tf.util.arraysEqual(x.shape, g.shape)) {
-        return originalGrad(dy, saved, attrs);
-      }
-      return { x: () => tf.engine().runKernel(CLIP_GRAD_KERNEL, { dy: g, x }, attrs) as Tensor };
-    },
-    [MARK]: true,
-  };
-  tf.registerGradient(config);
+  overrideGradient(tf, 'ClipByValue', (original) => (dy, saved, attrs) => {
+    const x = saved[0];
+    const g = dy as Tensor;
+    if (tf.getBackend() !== 'wasm' || !x || x.dtype !== 'float32' || g.dtype !== 'float32' || !tf.util.arraysEqual(x.shape, g.shape)) {
+      return original(dy, saved, attrs);
+    }
+    return { x: () => tf.engine().runKernel(CLIP_GRAD_KERNEL, { dy: g, x }, attrs) as Tensor };
+  });
 }

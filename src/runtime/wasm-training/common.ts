@@ -1,5 +1,5 @@
 import type * as tfType from '@tensorflow/tfjs';
-import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataType, GradConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The tfjs namespace the kernels are registered in (passed in, so one tfjs copy is used throughout). */
 export type Tf = typeof tfType;
@@ -149,4 +149,19 @@ export function explicitPad(top: number, bottom: number, left: number, right: nu
     [left, right],
     [0, 0],
   ];
+}
+
+const GRAD_MARK = Symbol.for('edge-distill.wasm-training.gradient');
+
+type GradFunc = GradConfig['gradFunc'];
+
+/**
+ * Replaces tfjs's gradient of `kernelName` by `make(original)`, whose result should use the original whenever the
+ * active backend is not wasm or the case is not one it handles. tfjs keeps one gradient per kernel for all
+ * backends, hence a wrapper rather than a per-backend registration. Idempotent (a wrapped gradient is marked).
+ */
+export function overrideGradient(tf: Tf, kernelName: string, make: (original: GradFunc) => GradFunc): void {
+  const existing = tf.getGradient(kernelName) as (GradConfig & { [GRAD_MARK]?: true }) | undefined;
+  if (!existing || existing[GRAD_MARK]) return;
+  tf.registerGradient({ ...existing, gradFunc: make(existing.gradFunc), [GRAD_MARK]: true } as GradConfig);
 }

@@ -5,9 +5,10 @@ import { input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './com
  * DepthwiseConv2dNativeBackpropFilter (the wasm backend has none):
  * dW[kh,kw,c,m] = Σ_{b,oh,ow} x[b, oh·sh+kh·dh−top, ow·sw+kw·dw−left, c] · dy[b,oh,ow,c·M+m].
  *
- * A loop over dy in memory order whose innermost loop runs along the contiguous channel axis of both x and dy, so
- * each step reads two rows of the heap sequentially. It sums in float64 (one accumulator per filter element) since
- * a filter tap collects b·oh·ow products, tens of thousands at batch 64, where float32 sums drift.
+ * A JS loop (XNNPACK has no depthwise weight-gradient, and as a depthwise convolution dy would be a filter of the
+ * whole image): per input row and filter tap, the products along the output columns are summed for four channels
+ * at a time in locals. Sums are float64 since a filter tap collects b·oh·ow products, tens of thousands at batch
+ * 64, where float32 sums drift.
  */
 export const depthwiseBackpropFilter: TrainingKernel = {
   kernelName: 'DepthwiseConv2dNativeBackpropFilter',
@@ -39,19 +40,49 @@ export const depthwiseBackpropFilter: TrainingKernel = {
       const dy = ops.f32(dyT);
       for (let b = 0; b < B; b++) {
         for (let oh = 0; oh < OH; oh++) {
+          const yRow = (b * OH + oh) * OW * CM;
           for (let kh = 0; kh < KH; kh++) {
             const ih = oh * sh + kh * dh - top;
             if (ih < 0 || ih >= H) continue;
-            for (let ow = 0; ow < OW; ow++) {
-              const y0 = ((b * OH + oh) * OW + ow) * CM;
-              for (let kw = 0; kw < KW; kw++) {
-                const iw = ow * sw + kw * dw - left;
-                if (iw < 0 || iw >= W) continue;
-                const x0 = ((b * H + ih) * W + iw) * C;
-                const a0 = (kh * KW + kw) * CM;
-                if (M === 1) {
-                  for (let c = 0; c < C; c++) acc[a0 + c] = acc[a0 + c]! + x[x0 + c]! * dy[y0 + c]!;
-                } else {
+            const xRow = (b * H + ih) * W * C;
+            for (let kw = 0; kw < KW; kw++) {
+              // Output columns whose tap kw lands inside the input row: iw = ow·sw + kw·dw − left ∈ [0, W).
+              const off = kw * dw - left;
+              const owLo = Math.max(0, Math.ceil(-off / sw));
+              const owHi = Math.min(OW, Math.floor((W - 1 - off) / sw) + 1);
+              if (owLo >= owHi) continue;
+              const a0 = (kh * KW + kw) * CM;
+              if (M === 1) {
+                // Four channels at a time with the running sums in locals: two heap reads per product instead of
+                // also reading and writing an accumulator array.
+                let c = 0;
+                for (; c + 4 <= C; c += 4) {
+                  let s0 = 0;
+                  let s1 = 0;
+                  let s2 = 0;
+                  let s3 = 0;
+                  for (let ow = owLo; ow < owHi; ow++) {
+                    const xi = xRow + (ow * sw + off) * C + c;
+                    const yi = yRow + ow * C + c;
+                    s0 += x[xi]! * dy[yi]!;
+                    s1 += x[xi + 1]! * dy[yi + 1]!;
+                    s2 += x[xi + 2]! * dy[yi + 2]!;
+                    s3 += x[xi + 3]! * dy[yi + 3]!;
+                  }
+                  acc[a0 + c] = acc[a0 + c]! + s0;
+                  acc[a0 + c + 1] = acc[a0 + c + 1]! + s1;
+                  acc[a0 + c + 2] = acc[a0 + c + 2]! + s2;
+                  acc[a0 + c + 3] = acc[a0 + c + 3]! + s3;
+                }
+                for (; c < C; c++) {
+                  let s0 = 0;
+                  for (let ow = owLo; ow < owHi; ow++) s0 += x[xRow + (ow * sw + off) * C + c]! * dy[yRow + ow * C + c]!;
+                  acc[a0 + c] = acc[a0 + c]! + s0;
+                }
+              } else {
+                for (let ow = owLo; ow < owHi; ow++) {
+                  const x0 = xRow + (ow * sw + off) * C;
+                  const y0 = yRow + ow * CM;
                   for (let c = 0; c < C; c++) {
                     const xv = x[x0 + c]!;
                     for (let m = 0; m < M; m++) acc[a0 + c * M + m] = acc[a0 + c * M + m]! + xv * dy[y0 + c * M + m]!;

@@ -2,30 +2,35 @@ import type * as tfType from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { TrainingKernel } from './common.js';
 import { batchMatMul } from './batch-mat-mul.js';
+import { batchNormGrad, registerBatchNormGradient } from './batch-norm-grad.js';
 import { clipByValueGrad, registerClipByValueGradient } from './clip-by-value-grad.js';
+import { cast } from './cast.js';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInput } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilter } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInput } from './depthwise-backprop-input.js';
+import { identity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
-import { mean, sum } from './reduce.js';
+import { meanGrad, registerMeanGradient } from './mean-grad.js';
 import { tile } from './tile.js';
 
 /**
- * Every kernel this module registers: first the three the wasm backend lacks and the fused ReLU6 gradient, then
- * faster replacements of existing wasm kernels.
+ * Every kernel this module registers: first the three the wasm backend lacks and the fused gradients (ReLU6,
+ * BatchNorm, Mean), then faster replacements of existing wasm kernels.
  */
 export const TRAINING_KERNELS: readonly TrainingKernel[] = [
   conv2DBackpropFilter,
   depthwiseBackpropInput,
   depthwiseBackpropFilter,
   clipByValueGrad,
+  batchNormGrad,
+  meanGrad,
   conv2DBackpropInput,
   tile,
   maxPoolGrad,
   batchMatMul,
-  sum,
-  mean,
+  identity,
+  cast,
 ];
 
 // Marks configs registered here, so a second call (even from a second copy of this module, as tsx and a built
@@ -70,6 +75,11 @@ export function registerWasmTrainingKernels(tf: typeof tfType, options: Register
     tf.registerKernel(config);
     names.push(k.kernelName);
   }
-  if (overrides) registerClipByValueGradient(tf);
+  if (overrides) {
+    // Gradients whose tfjs composition makes many passes over an activation: on wasm they run as one kernel each.
+    registerClipByValueGradient(tf);
+    registerBatchNormGradient(tf);
+    registerMeanGradient(tf);
+  }
   return names;
 }
