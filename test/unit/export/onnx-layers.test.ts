@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import { cpuTf, randomizeWeights } from '../../helpers/tf.js';
 import { onnxParity } from '../../helpers/onnx-parity.js';
+import { convertToOnnx } from '../../../src/export/onnx/convert.js';
 import { onnxCheckerSkipReason, runOnnxChecker } from '../../helpers/onnx-check.js';
 
 type TF = typeof tfType;
@@ -93,6 +94,43 @@ const CASES: Record<string, Build> = {
   'every supported activation function': (tf) =>
     seq(tf, [6], ['relu', 'relu6', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'softsign', 'hardSigmoid', 'swish', 'softmax'].map((a) => tf.layers.dense({ units: 6, activation: a as 'relu' }))),
   'mlp on rank-2 input': (tf) => seq(tf, [10], [tf.layers.dense({ units: 8, activation: 'relu' }), tf.layers.dropout({ rate: 0.2 }), tf.layers.dense({ units: 3 })]),
+  'whole model, cnn: [conv-bn-relu-maxpool] x2 → flatten → dropout → dense': (tf) =>
+    seq(tf, [15, 13, 1], [
+      tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', useBias: false }),
+      tf.layers.batchNormalization(),
+      tf.layers.activation({ activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
+      tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false }),
+      tf.layers.batchNormalization(),
+      tf.layers.reLU(),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dropout({ rate: 0.3 }),
+      tf.layers.dense({ units: 10 }),
+    ]),
+  'whole model, MobileNet-style: conv s2-bn-relu6, [dw-bn-relu6, 1x1-bn-relu6] x2 (one s2), GAP, dense': (tf) =>
+    seq(tf, [17, 15, 3], [
+      tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }),
+      tf.layers.batchNormalization(),
+      tf.layers.reLU({ maxValue: 6 }),
+      tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false }),
+      tf.layers.batchNormalization(),
+      tf.layers.reLU({ maxValue: 6 }),
+      tf.layers.conv2d({ filters: 12, kernelSize: 1, useBias: false }),
+      tf.layers.batchNormalization(),
+      tf.layers.reLU({ maxValue: 6 }),
+      tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2, useBias: false }),
+      tf.layers.batchNormalization(),
+      tf.layers.reLU({ maxValue: 6 }),
+      tf.layers.conv2d({ filters: 16, kernelSize: 1, useBias: false }),
+      tf.layers.batchNormalization(),
+      tf.layers.activation({ activation: 'relu6' }),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dropout({ rate: 0.2 }),
+      tf.layers.dense({ units: 10 }),
+    ]),
+  'whole model, mlp on images: flatten → dense relu → dropout → dense → softmax': (tf) =>
+    seq(tf, [7, 5, 2], [tf.layers.flatten(), tf.layers.dense({ units: 16, activation: 'relu' }), tf.layers.dropout({ rate: 0.5 }), tf.layers.dense({ units: 10 }), tf.layers.softmax()]),
   'image output (rank-4 model output transposed back to NHWC)': (tf) => seq(tf, [5, 6, 2], [tf.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same' })]),
 };
 
@@ -134,6 +172,14 @@ test('onnx parity: the same file runs in onnxruntime-web (wasm)', async () => {
   randomizeWeights(tf, model, 3);
   const r = await onnxParity(tf, model, 7, { runtime: 'onnxruntime-web-wasm' });
   assert.ok(r.maxAbsDiff < 1e-5, `max abs diff ${r.maxAbsDiff}`);
+});
+
+test('BatchNormalization after a conv is folded away; Dropout writes no node; NHWC input costs one Transpose', async () => {
+  const tf = await cpuTf();
+  const model = CASES['whole model, MobileNet-style: conv s2-bn-relu6, [dw-bn-relu6, 1x1-bn-relu6] x2 (one s2), GAP, dense']!(tf);
+  const ops = convertToOnnx(model).graph.nodes.map((n) => n.opType);
+  assert.deepEqual(ops, ['Transpose', 'Conv', 'Clip', 'Conv', 'Clip', 'Conv', 'Clip', 'Conv', 'Clip', 'Conv', 'Clip', 'GlobalAveragePool', 'Flatten', 'Gemm']);
+  assert.equal(convertToOnnx(model, { layout: 'nchw' }).graph.nodes[0]!.opType, 'Conv');
 });
 
 test('negative control: without the Flatten→Dense row permutation parity fails', async () => {
