@@ -31,13 +31,14 @@ export interface LabelledBatch extends ParityInputs {
   split: SplitName | null;
 }
 
-const isDataset = (d: ExportData): d is Dataset => typeof (d as Dataset).batches === 'function';
+/** True when `d` is an open {@link Dataset} rather than a spec. */
+export const isOpenDataset = (d: ExportData): d is Dataset => typeof (d as Dataset).batches === 'function';
 
 /** Opens `data` for a model taking `inputShape`; a shape mismatch is a {@link UserError}. */
 export async function openExportData(data: ExportData, inputShape: number[], log?: Logger): Promise<{ dataset: Dataset; spec: Omit<DataSpec, 'seed'> & { seed: number | null } }> {
   // An open Dataset's split seed is not known here (null); a spec defaults to the config's default seed, 1234.
-  const spec = isDataset(data) ? { spec: data.name, seed: null } : { ...data, seed: data.seed ?? 1234 };
-  const dataset = isDataset(data)
+  const spec = isOpenDataset(data) ? { spec: data.name, seed: null } : { ...data, seed: data.seed ?? 1234 };
+  const dataset = isOpenDataset(data)
     ? data
     : await openDataset(data.spec, {
         seed: data.seed ?? 1234,

@@ -21,7 +21,7 @@ import { loadLayersModelFromFile } from '../runtime/model-io.js';
 import { readJsonFile, validate } from '../config/load.js';
 import { DataConfig } from '../config/schema.js';
 import { z } from 'zod';
-import { calibrationImages, openExportData, parityBatch, randomBatch, type ExportData, type LabelledBatch } from './data.js';
+import { calibrationImages, isOpenDataset, openExportData, parityBatch, randomBatch, type ExportData, type LabelledBatch } from './data.js';
 import { describe, measure } from './files.js';
 import { MANIFEST_VERSION, type ExportManifest, type ManifestArtifact } from './manifest.js';
 import { checkOutDir, replaceDirAtomic } from './out-dir.js';
@@ -248,12 +248,19 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportManifest>
   if (!existsSync(student)) {
     throw new UserError(`--run ${run}: no student model at ${student}; is this a distill run whose training finished? (or export any model with --model PATH --data SPEC)`);
   }
+  const configPath = join(run, 'config.json');
   let data = opts.data;
-  if (!data) {
-    const configPath = join(run, 'config.json');
-    if (!existsSync(configPath)) throw new UserError(`--run ${run}: no config.json to say which data the student was trained on; pass --data SPEC`);
-    const config = validate(z.object({ data: DataConfig }).loose(), await readJsonFile(configPath, 'run config.json'), configPath);
-    data = { spec: config.data.spec, seed: config.data.seed, ...(config.data.inputShape ? { inputShape: config.data.inputShape } : {}), ...(config.data.mean ? { mean: config.data.mean } : {}), ...(config.data.std ? { std: config.data.std } : {}) };
+  if (!data || (!isOpenDataset(data) && data.seed === undefined)) {
+    if (!existsSync(configPath)) {
+      if (!data) throw new UserError(`--run ${run}: no config.json to say which data the student was trained on; pass --data SPEC`);
+    } else {
+      const config = validate(z.object({ data: DataConfig }).loose(), await readJsonFile(configPath, 'run config.json'), configPath);
+      const d = config.data;
+      // An explicit --data keeps its own spec but takes the run's split seed, so the parity images stay held out.
+      data = data
+        ? { ...data, seed: d.seed }
+        : { spec: d.spec, seed: d.seed, ...(d.inputShape ? { inputShape: d.inputShape } : {}), ...(d.mean ? { mean: d.mean } : {}), ...(d.std ? { std: d.std } : {}) };
+    }
   }
   const { run: _r, out, data: _d, ...rest } = opts;
   return exportModel({ ...rest, model: student, out: out ?? join(run, 'export'), data, run });

@@ -18,7 +18,7 @@ export const command: Command = {
     run: { type: 'string', valueName: 'DIR', description: 'distill run directory (exports DIR/student with the data of DIR/config.json)' },
     model: { type: 'string', valueName: 'PATH', description: 'a tfjs LayersModel model.json to export instead of a run' },
     data: { type: 'string', valueName: 'SPEC', description: 'data for parity/accuracy and int8 calibration: mnist, idx:DIR or an image folder (overrides the run config)' },
-    'data-seed': { type: 'string', valueName: 'N', description: 'split seed of --data (use the one the model was trained with)', default: '1234' },
+    'data-seed': { type: 'string', valueName: 'N', description: 'split seed of --data, so the parity images are held-out ones (default: the run config\'s, else 1234)' },
     format: { type: 'string', valueName: 'LIST', description: 'formats, comma-separated: tfjs, onnx', default: 'tfjs,onnx' },
     quantize: { type: 'string', valueName: 'LIST', description: 'precisions, comma-separated: none, float16, uint16, uint8 (tfjs), int8 (onnx)', default: 'none' },
     out: { type: 'string', valueName: 'DIR', description: 'export folder (default RUN/export, or export/ next to --model)' },
@@ -50,8 +50,9 @@ export const command: Command = {
       paritySamples: numberFlag(values, 'parity-samples', { min: 1, integer: true }) ?? 512,
       ...(values['onnx-batch'] !== undefined ? { onnxBatch: numberFlag(values, 'onnx-batch', { min: 1, integer: true })! } : {}),
     };
-    const seed = numberFlag(values, 'data-seed', { integer: true }) ?? 1234;
-    const data = values.data === undefined ? undefined : { spec: String(values.data), seed };
+    const seed = numberFlag(values, 'data-seed', { integer: true });
+    if (seed !== undefined && values.data === undefined) throw new UserError('--data-seed needs --data SPEC');
+    const data = values.data === undefined ? undefined : { spec: String(values.data), ...(seed === undefined ? {} : { seed }) };
     // Imported here so that `--help` never loads tfjs or onnxruntime.
     const { exportRun, exportModel } = await import('../../export/index.js');
     const { dirname, join } = await import('node:path');

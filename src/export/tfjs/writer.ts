@@ -57,8 +57,13 @@ export async function buildTfjs(model: tf.LayersModel, precision: Precision): Pr
 export const tfjsWriter: ExportWriter = {
   name: 'tfjs',
   precisions: PRECISIONS,
-  check() {
-    // Any LayersModel tfjs built can be saved; a custom layer that cannot serialise fails in build, before writing.
+  check(model) {
+    // A layer that cannot serialise its config (e.g. a custom layer without getConfig) fails here, before writing.
+    try {
+      model.toJSON(null, false);
+    } catch (e) {
+      throw new UserError(`tfjs export: the model cannot be serialised (${(e as Error).message.split('\n')[0]})`);
+    }
   },
   build: (model, opts: ExportOptions) => buildTfjs(model, opts.precision),
   async export(model, dir, opts) {
