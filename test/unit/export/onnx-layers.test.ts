@@ -93,6 +93,8 @@ const CASES: Record<string, Build> = {
   },
   'every supported activation function': (tf) =>
     seq(tf, [6], ['relu', 'relu6', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'softsign', 'hardSigmoid', 'swish', 'softmax'].map((a) => tf.layers.dense({ units: 6, activation: a as 'relu' }))),
+  'dropout and noise layers write no node (inference identities)': (tf) =>
+    seq(tf, [5, 5, 2], [tf.layers.conv2d({ filters: 2, kernelSize: 3 }), tf.layers.gaussianNoise({ stddev: 1 }), tf.layers.gaussianDropout({ rate: 0.5 }), tf.layers.alphaDropout({ rate: 0.5 }), tf.layers.flatten(), tf.layers.dropout({ rate: 0.5 }), tf.layers.dense({ units: 3 })]),
   'mlp on rank-2 input': (tf) => seq(tf, [10], [tf.layers.dense({ units: 8, activation: 'relu' }), tf.layers.dropout({ rate: 0.2 }), tf.layers.dense({ units: 3 })]),
   'whole model, cnn: [conv-bn-relu-maxpool] x2 → flatten → dropout → dense': (tf) =>
     seq(tf, [15, 13, 1], [

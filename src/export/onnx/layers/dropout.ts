@@ -1,10 +1,9 @@
-/** Dropout (and its spatial/noise relatives) is the identity at inference: no node is written. */
+/** Dropout and the noise layers are the identity at inference (tfjs applies them only in training): no node is written. */
 import type { LayerConverter } from '../context.js';
 
 const identity = (name: string): LayerConverter => ({ name, convert: (_ctx, _app, [x]) => x! });
 
 export const dropout = identity('Dropout');
-export const spatialDropout2d = identity('SpatialDropout2D');
 export const gaussianNoise = identity('GaussianNoise');
 export const gaussianDropout = identity('GaussianDropout');
 export const alphaDropout = identity('AlphaDropout');

@@ -6,7 +6,7 @@ import { batchNormalization } from './batch-normalization.js';
 import { conv2d } from './conv2d.js';
 import { dense } from './dense.js';
 import { depthwiseConv2d } from './depthwise-conv2d.js';
-import { alphaDropout, dropout, gaussianDropout, gaussianNoise, spatialDropout2d } from './dropout.js';
+import { alphaDropout, dropout, gaussianDropout, gaussianNoise } from './dropout.js';
 import { flatten } from './flatten.js';
 import { add, concatenate } from './merge.js';
 import { averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, maxPooling2d } from './pooling.js';
@@ -30,7 +30,6 @@ for (const c of [
   flatten,
   dense,
   dropout,
-  spatialDropout2d,
   gaussianNoise,
   gaussianDropout,
   alphaDropout,
