@@ -51,6 +51,7 @@ export const EXPORT_DEFAULTS = {
   onnxLayout: 'nhwc' as const,
 };
 
+/** Options of {@link exportModel}; every field but `model` and `out` has a default (see EXPORT_DEFAULTS). */
 export interface ExportModelOptions {
   /** A LayersModel, or the path of its model.json. */
   model: tfType.LayersModel | string;
@@ -231,6 +232,7 @@ export function summaryLine(r: ParityReport): string {
   return `  ${r.artifact.padEnd(13)} ${r.status.toUpperCase()} ${size}; ${rts}${r.reference.accuracy === null ? '' : ` (source acc ${pct(r.reference.accuracy)})`}`;
 }
 
+/** Options of {@link exportRun}: as {@link ExportModelOptions}, with the model and data taken from a run directory. */
 export interface ExportRunOptions extends Omit<ExportModelOptions, 'model' | 'out' | 'data' | 'run'> {
   /** A distill run directory: RUN/student/model.json and RUN/config.json. */
   run: string;

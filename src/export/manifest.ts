@@ -8,6 +8,7 @@ import type { Artifact, ArtifactFormat, Precision } from '../core/types.js';
 import { readJsonFile, validate } from '../config/load.js';
 import type { ParityReport } from './parity/report.js';
 
+/** Bumped when manifest.json changes incompatibly. */
 export const MANIFEST_VERSION = 1;
 
 /** An artifact as listed in the manifest: {@link Artifact} (dir relative to the export folder) and its parity summary. */
@@ -18,6 +19,7 @@ export interface ManifestArtifact extends Artifact {
   };
 }
 
+/** manifest.json of an export folder. */
 export interface ExportManifest {
   version: typeof MANIFEST_VERSION;
   createdBy: string;

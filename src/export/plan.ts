@@ -6,6 +6,7 @@ import { exporters } from './registry.js';
 /** Names --quantize accepts; `none` (and `fp32`) mean unquantized float32. */
 export const QUANTIZE_CHOICES = ['none', 'fp32', 'float16', 'uint16', 'uint8', 'int8'] as const;
 
+/** The artifacts to write and the requested pairs skipped. */
 export interface ExportPlan {
   items: { format: ArtifactFormat; precision: Precision }[];
   skipped: { format: ArtifactFormat; precision: Precision; reason: string }[];

@@ -4,6 +4,7 @@ import { onnxWriter } from './onnx/writer.js';
 import { tfjsWriter } from './tfjs/writer.js';
 import type { ExportWriter } from './types.js';
 
+/** All export formats (tfjs, onnx). */
 export const exporters = createRegistry<ExportWriter>('export format');
 exporters.register(tfjsWriter);
 exporters.register(onnxWriter);

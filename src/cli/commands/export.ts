@@ -10,6 +10,7 @@ const list = (v: unknown): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** The `export` subcommand: flags, help text and the call into src/export. */
 export const command: Command = {
   name: 'export',
   summary: 'Write a distilled student (or any tfjs LayersModel) as tfjs and ONNX files, quantized if asked, with a parity proof per file.',

@@ -27,6 +27,7 @@ export interface ChannelAffine {
   shift: Float64Array;
 }
 
+/** Shared state of one conversion, handed to every layer converter. */
 export interface ConvertContext {
   g: GraphBuilder;
   /** `v` with its features in Keras order (adds a reorder only when `v` came from an NCHW Flatten). */

@@ -12,8 +12,10 @@ import { onnxLayers } from './layers/index.js';
 import { readTopology, type LayerApp, type ModelTopology } from './topology.js';
 import { batchNormAffine } from './weights.js';
 
+/** Input layout of a written ONNX file. */
 export type OnnxLayout = 'nhwc' | 'nchw';
 
+/** Options of {@link convertToOnnx}. */
 export interface OnnxConvertOptions {
   /** Fixed batch size; undefined writes a symbolic "batch" dimension. */
   batch?: number;

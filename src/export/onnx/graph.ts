@@ -10,6 +10,7 @@ export type DataType = (typeof DataType)[keyof typeof DataType];
 /** A node attribute, tagged with its ONNX type (an int and a float attribute are different things to ONNX). */
 export type Attr = { f: number } | { i: number } | { s: string } | { t: OnnxTensor } | { floats: number[] } | { ints: number[] };
 
+/** An initializer (weights, shapes, quantization parameters), row-major. */
 export interface OnnxTensor {
   name: string;
   dataType: DataType;
@@ -17,6 +18,7 @@ export interface OnnxTensor {
   data: Float32Array | Int8Array | Uint8Array | Int32Array | BigInt64Array;
 }
 
+/** One operator application; `domain` empty means the default ONNX domain. */
 export interface OnnxNode {
   name: string;
   opType: string;
@@ -33,6 +35,7 @@ export interface OnnxValueInfo {
   shape?: (number | string)[];
 }
 
+/** A graph in topological node order. */
 export interface OnnxGraph {
   name: string;
   nodes: OnnxNode[];
@@ -41,6 +44,7 @@ export interface OnnxGraph {
   outputs: OnnxValueInfo[];
 }
 
+/** A whole model: graph plus the IR/opset headers and metadata. */
 export interface OnnxModel {
   irVersion: number;
   opsets: { domain: string; version: number }[];

@@ -27,6 +27,7 @@ export interface LayerApp {
   weight(short: string): LayerWeight | undefined;
 }
 
+/** A model as its input, output and layer applications in topological order. */
 export interface ModelTopology {
   input: { key: string; shape: number[] };
   output: { key: string; shape: number[] };

@@ -44,6 +44,7 @@ export async function buildOnnx(model: tf.LayersModel, opts: ExportOptions): Pro
   };
 }
 
+/** The `onnx` format: fp32 and int8. */
 export const onnxWriter: ExportWriter = {
   name: 'onnx',
   precisions: PRECISIONS,

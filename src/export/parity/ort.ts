@@ -6,6 +6,7 @@ import { UserError } from '../../core/errors.js';
 
 /** The runtimes an ONNX artifact is checked in. */
 export const ORT_RUNTIMES = ['onnxruntime-node', 'onnxruntime-web-wasm'] as const;
+/** An onnxruntime flavour parity runs in. */
 export type OrtRuntime = (typeof ORT_RUNTIMES)[number];
 
 /** An open inference session: feeds one float32 input, returns the requested float32 outputs by name. */

@@ -12,6 +12,7 @@ import type { ArtifactFormat, Precision } from '../../core/types.js';
 import { accuracy, compareOutputs } from './compare.js';
 import type { RuntimeOutputs } from './runners.js';
 
+/** One runtime's figures on the parity batch. */
 export interface RuntimeParity {
   runtime: string;
   maxAbsDiff: number;
@@ -21,6 +22,7 @@ export interface RuntimeParity {
   accuracy: number | null;
 }
 
+/** An artifact's size next to the same model's fp32 artifact in the same format. */
 export interface SizeComparison {
   bytes: number;
   gzipBytes: number;
@@ -51,6 +53,7 @@ export interface ParityReport {
   notes?: Record<string, unknown>;
 }
 
+/** The thresholds: fp32 max abs diff, quantized top-1 agreement floor. */
 export interface ParityPolicy {
   tolerance: number;
   minAgreement: number;

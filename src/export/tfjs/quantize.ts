@@ -17,6 +17,7 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+/** Codes and the min/scale that decode them (value = q·scale + min). */
 export interface AffineQuantized {
   q: Uint8Array | Uint16Array;
   min: number;

@@ -54,6 +54,7 @@ export async function buildTfjs(model: tf.LayersModel, precision: Precision): Pr
   };
 }
 
+/** The `tfjs` format: fp32, float16, uint16, uint8. */
 export const tfjsWriter: ExportWriter = {
   name: 'tfjs',
   precisions: PRECISIONS,

@@ -7,6 +7,7 @@ import type { LayerConverter } from '../context.js';
 import { float } from '../graph.js';
 import { need } from '../weights.js';
 
+/** BatchNormalization (when not folded), for rank-2 and rank-4 inputs along the channel axis. */
 export const batchNormalization: LayerConverter = {
   name: 'BatchNormalization',
   check: (app) => {

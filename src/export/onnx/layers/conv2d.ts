@@ -4,6 +4,7 @@ import { foldInto, need, transpose } from '../weights.js';
 import { applyActivation } from './activation.js';
 import { convProblem, emitConv, windowOf } from './conv-common.js';
 
+/** Conv2D (channelsLast, same/valid, strides, dilation, bias, activation). */
 export const conv2d: LayerConverter = {
   name: 'Conv2D',
   check: convProblem,

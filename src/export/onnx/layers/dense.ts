@@ -19,6 +19,7 @@ export function permuteRowsToNchw(kernel: Float32Array, units: number, [h, w, c]
   return out;
 }
 
+/** Dense on rank-2 inputs. */
 export const dense: LayerConverter = {
   name: 'Dense',
   check: (app) =>

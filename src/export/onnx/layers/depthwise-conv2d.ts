@@ -23,6 +23,7 @@ export function emitDepthwise(ctx: ConvertContext, app: LayerApp, x: Value, bias
   return emitConv(ctx, x, { data: folded.kernel, dims: w.dims }, folded.bias, windowOf(app), x.shape[2]!, outShape, hint);
 }
 
+/** DepthwiseConv2D with any depthMultiplier. */
 export const depthwiseConv2d: LayerConverter = {
   name: 'DepthwiseConv2D',
   check: convProblem,

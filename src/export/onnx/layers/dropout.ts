@@ -3,6 +3,7 @@ import type { LayerConverter } from '../context.js';
 
 const identity = (name: string): LayerConverter => ({ name, convert: (_ctx, _app, [x]) => x! });
 
+/** Dropout and the noise layers. */
 export const dropout = identity('Dropout');
 export const gaussianNoise = identity('GaussianNoise');
 export const gaussianDropout = identity('GaussianDropout');

@@ -5,6 +5,7 @@
 import type { LayerConverter } from '../context.js';
 import { int } from '../graph.js';
 
+/** Flatten of rank-4 (NCHW inside the graph) or rank-2 values. */
 export const flatten: LayerConverter = {
   name: 'Flatten',
   check: (app) => {

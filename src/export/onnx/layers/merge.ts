@@ -5,6 +5,7 @@ import { int } from '../graph.js';
 
 const sameFlatOrder = (vs: Value[]): boolean => vs.every((v) => JSON.stringify(v.flatFrom) === JSON.stringify(vs[0]!.flatFrom));
 
+/** Add of two or more same-shape inputs (chained binary Adds). */
 export const add: LayerConverter = {
   name: 'Add',
   convert(ctx, app, inputs) {
@@ -16,6 +17,7 @@ export const add: LayerConverter = {
   },
 };
 
+/** Concatenate along a Keras axis, mapped to the graph's NCHW axis. */
 export const concatenate: LayerConverter = {
   name: 'Concatenate',
   check: (app) => (typeof (app.config.axis ?? -1) === 'number' ? undefined : `axis ${JSON.stringify(app.config.axis)} is not supported`),

@@ -31,7 +31,9 @@ function pool(op: 'MaxPool' | 'AveragePool', className: string): LayerConverter 
   };
 }
 
+/** MaxPooling2D. */
 export const maxPooling2d = pool('MaxPool', 'MaxPooling2D');
+/** AveragePooling2D (count_include_pad = 0). */
 export const averagePooling2d = pool('AveragePool', 'AveragePooling2D');
 
 function globalPool(op: 'GlobalAveragePool' | 'GlobalMaxPool', className: string): LayerConverter {
@@ -51,5 +53,7 @@ function globalPool(op: 'GlobalAveragePool' | 'GlobalMaxPool', className: string
   };
 }
 
+/** GlobalAveragePooling2D (+ Flatten unless keepDims). */
 export const globalAveragePooling2d = globalPool('GlobalAveragePool', 'GlobalAveragePooling2D');
+/** GlobalMaxPooling2D (+ Flatten unless keepDims). */
 export const globalMaxPooling2d = globalPool('GlobalMaxPool', 'GlobalMaxPooling2D');

@@ -8,6 +8,7 @@ import { applyActivation } from './activation.js';
 import { convProblem, emitConv } from './conv-common.js';
 import { emitDepthwise } from './depthwise-conv2d.js';
 
+/** SeparableConv2D with any depthMultiplier. */
 export const separableConv2d: LayerConverter = {
   name: 'SeparableConv2D',
   check: convProblem,
