@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, loadTf } from '../../src/runtime/backend.js';
@@ -14,6 +14,7 @@ import { openDataset } from '../../src/data/index.js';
 import { readExportManifest } from '../../src/export/index.js';
 import { tinyCnn, trainBriefly } from '../helpers/tiny-models.js';
 import { makeRunDir } from '../helpers/run-dir.js';
+import { saveLayersModelToDir } from '../../src/runtime/model-io.js';
 import { onnxCheckerSkipReason, runOnnxChecker } from '../helpers/onnx-check.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ed-export-cli-'));
@@ -34,7 +35,9 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 /** A user error: exit 1, one `error: ...` line on stderr, no stack trace. */
 function assertUserError(r: { code: number; stderr: string }, re: RegExp): void {
   assert.equal(r.code, 1, r.stderr);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('warning:'));
+  // tfjs's own cpu-backend banner ("Hi, looks like you are running TensorFlow.js in Node.js ...") is not ours.
+  const banner = /\n?=+\nHi, looks like you are running TensorFlow\.js in Node\.js[^\n]*\n=+\n?/;
+  const lines = r.stderr.replace(banner, '').trim().split('\n').filter((l) => !l.startsWith('warning:'));
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0]!, /^error: /);
   assert.match(lines[0]!, re);
@@ -87,6 +90,27 @@ test('bad input: exit 1 with one error line, nothing written', async () => {
   assertUserError(await cli('export', '--run', run), /--out .*export: folder exists and holds .*pass --force/);
   assert.ok(!existsSync(out));
   assert.deepEqual(readdirSync(root).filter((f) => f.startsWith('.')), []);
+});
+
+test('bad model input: exit 1 with one error line for a run without a student, an unsupported layer, a truncated shard', async () => {
+  const tf = await loadTf();
+  const empty = await makeRunDir(join(root, 'empty-run'), null);
+  assertUserError(await cli('export', '--run', empty), /no student model at .*student\/model\.json/);
+  assert.deepEqual(readdirSync(empty), ['config.json']);
+
+  const lstm = join(root, 'lstm');
+  await saveLayersModelToDir(tf.sequential({ layers: [tf.layers.lstm({ inputShape: [5, 3], units: 4 }), tf.layers.dense({ units: 2 })] }), lstm);
+  assertUserError(
+    await cli('export', '--model', join(lstm, 'model.json'), '--backend', 'cpu'),
+    /ONNX export: layer "lstm\w*" \(class LSTM\) cannot be written as ONNX; supported layer classes: \[InputLayer, Conv2D,/,
+  );
+  assert.ok(!existsSync(join(lstm, 'export')));
+
+  const cut = join(root, 'cut');
+  await saveLayersModelToDir(tinyCnn(tf), cut);
+  truncateSync(join(cut, 'group1-shard1of1.bin'), 10);
+  assertUserError(await cli('export', '--model', join(cut, 'model.json'), '--data', 'mnist', '--backend', 'cpu'), /hold 10 bytes but the manifest declares \d+; the files are truncated/);
+  assert.ok(!existsSync(join(cut, 'export')));
 });
 
 test('export --help lists the flags without loading tfjs', async () => {

@@ -37,8 +37,6 @@ export function supportedOnnxLayers(): string[] {
 /** Every reason `topology` cannot be written as ONNX (empty when it can), one line each, naming layer and class. */
 export function onnxProblems(topology: ModelTopology): string[] {
   const problems: string[] = [];
-  const r = topology.input.shape.length + 1;
-  if (r !== 2 && r !== 4) problems.push(`the model input has rank ${r}; ONNX export supports rank 4 (NHWC images) or rank 2 (features)`);
   for (const app of topology.layers) {
     if (!onnxLayers.has(app.className)) {
       problems.push(`layer "${app.name}" (class ${app.className}) cannot be written as ONNX; supported layer classes: ${listOf(supportedOnnxLayers())}`);
@@ -47,6 +45,9 @@ export function onnxProblems(topology: ModelTopology): string[] {
     const why = onnxLayers.get(app.className).check?.(app);
     if (why) problems.push(`layer "${app.name}" (class ${app.className}): ${why}`);
   }
+  // Unsupported layers first: they say more than the input rank an unsupported layer usually implies.
+  const r = topology.input.shape.length + 1;
+  if (r !== 2 && r !== 4) problems.push(`the model input has rank ${r}; ONNX export supports rank 4 (NHWC images) or rank 2 (features)`);
   return problems;
 }
 
