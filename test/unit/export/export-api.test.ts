@@ -44,7 +44,9 @@ async function refuses(p: Promise<unknown>, re: RegExp): Promise<void> {
 const leftovers = (parent: string) => readdirSync(parent).filter((f) => f.startsWith('.'));
 
 test('exportRun writes one folder per format × precision, manifest.json and parity.json, with honest sizes', async () => {
+  const tensors = tf.memory().numTensors;
   const manifest = await exportRun({ run, formats: ['tfjs', 'onnx'], precisions: ['none', 'uint8', 'int8'], paritySamples: 256 });
+  assert.equal(tf.memory().numTensors, tensors, 'exportRun leaked tensors');
   const out = join(run, 'export');
   assert.deepEqual(readdirSync(out).sort(), ['manifest.json', 'onnx-fp32', 'onnx-int8', 'tfjs-fp32', 'tfjs-uint8']);
   assert.deepEqual(manifest, await readExportManifest(out));
@@ -149,7 +151,9 @@ test('int8 without data, or data of the wrong shape, is refused', async () => {
 test('without data, parity runs on seeded random inputs and records no accuracy', async () => {
   const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: 4, activation: 'relu' }), tf.layers.dense({ units: 3 })] });
   const out = join(root, 'mlp');
+  const tensors = tf.memory().numTensors;
   const manifest = await exportModel({ model: m, out, formats: ['onnx', 'tfjs'], precisions: ['fp32', 'float16'], onnxBatch: 5, paritySamples: 303 });
+  assert.equal(tf.memory().numTensors, tensors, 'exportModel leaked tensors');
   assert.equal(manifest.data, null);
   const onnx = manifest.artifacts.find((a) => a.dir === 'onnx-fp32')!;
   assert.equal(onnx.parity.samples, 303); // 60 full batches of 5 and a zero-padded one
