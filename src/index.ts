@@ -13,3 +13,21 @@ export { chooseStudent } from './distill/sizing.js';
 export { openDataset, type OpenDatasetOptions } from './data/index.js';
 export { loadTeacher } from './distill/teachers/index.js';
 export * from './config/schema.js';
+export {
+  exportModel,
+  exportRun,
+  readExportManifest,
+  ExportManifestSchema,
+  EXPORT_DEFAULTS,
+  QUANTIZE_CHOICES,
+  supportedOnnxLayers,
+  type ExportModelOptions,
+  type ExportRunOptions,
+  type ExportManifest,
+  type ManifestArtifact,
+  type ParityReport,
+  type RuntimeParity,
+  type SizeComparison,
+  type DataSpec,
+  type ExportData,
+} from './export/index.js';

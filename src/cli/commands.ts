@@ -4,4 +4,8 @@ import type { Command } from './command.js';
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   'train-teacher': { summary: 'train a reference teacher on labels (for users without one, and the demo)', load: async () => (await import('./commands/train-teacher.js')).command },
   distill: { summary: 'train a student sized to a byte budget from a teacher and data', load: async () => (await import('./commands/distill.js')).command },
+  export: {
+    summary: 'write a student (or any tfjs LayersModel) as tfjs/ONNX files, optionally quantized, with parity proofs',
+    load: async () => (await import('./commands/export.js')).command,
+  },
 };
