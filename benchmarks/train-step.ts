@@ -133,10 +133,13 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const backend of backends) {
     if (backend === 'wasm' && flag('no-overrides')) {
+      // Not initBackend: it registers every kernel, replacements included.
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmTrainingKernels(tf, { overrides: false });
+      if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+    } else {
+      await initBackend(backend);
     }
-    await initBackend(backend);
     if (backend === 'wasm' && flag('profile')) wrapWasmKernels();
     for (const spec of SPECS.filter((s) => models.includes(s.key))) {
       const model = spec.build();
