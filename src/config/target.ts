@@ -9,8 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, listOf } from '../core/errors.js';
-import { readJsonFile } from './load.js';
-import { formatIssues } from './load.js';
+import { formatIssues, readJsonFile } from './load.js';
 
 export const RUNTIMES = ['tfjs', 'onnxruntime'] as const;
 export const HOSTS = ['node', 'chromium'] as const;
@@ -147,7 +146,7 @@ function knownKeysAt(path: PropertyKey[]): string[] {
 
 /** Turns zod's "Unrecognized key" (reported on the parent) into one issue per key, at the key, with a hint. */
 function explainUnknownKeys(error: z.ZodError): z.ZodError {
-  const issues = error.issues.flatMap((issue) => {
+  const issues = error.issues.flatMap((issue): z.core.$ZodIssue[] => {
     if (issue.code !== 'unrecognized_keys') return [issue];
     const known = knownKeysAt(issue.path);
     return issue.keys.map((key) => {
@@ -156,7 +155,7 @@ function explainUnknownKeys(error: z.ZodError): z.ZodError {
       return { ...issue, path: [...issue.path, key], message: `unknown field; ${hint}` };
     });
   });
-  return new z.ZodError(issues as z.core.$ZodIssue[]);
+  return new z.ZodError(issues);
 }
 
 /** Validates a parsed target; a problem is a {@link UserError} `source: path.to.field: message`. */
