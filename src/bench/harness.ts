@@ -5,8 +5,13 @@
 
 /** How long and how often to time a call. */
 export interface TimingPlan {
-  /** Untimed calls first (JIT, caches, lazy kernel compilation, GPU shader compilation). */
+  /** Untimed calls first (JIT, caches, lazy kernel compilation, GPU shader compilation) ... */
   warmupIterations: number;
+  /**
+   * ... for at least this long (ms): V8 moves hot wasm and JS to optimised code in the background after a while, and
+   * samples taken before that are several times slower than the steady state.
+   */
+  warmupMs: number;
   /** At least this many samples ... */
   minIterations: number;
   /** ... and at least this much time (ms) of sampling. */
@@ -41,7 +46,8 @@ export interface TimingSamples {
  * stopping rule holds. Self-contained on purpose (see the file comment).
  */
 export async function measure(call: () => unknown, plan: TimingPlan, now: () => number): Promise<TimingSamples> {
-  for (let i = 0; i < plan.warmupIterations; i++) await call();
+  const warmStart = now();
+  for (let i = 0; i < plan.warmupIterations || now() - warmStart < plan.warmupMs; i++) await call();
 
   // Clock resolution: the smallest non-zero step between consecutive readings.
   let resolution = Infinity;

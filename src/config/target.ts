@@ -36,7 +36,8 @@ const positiveMs = z.number().positive();
 
 export const TimingSpec = z
   .object({
-    warmupIterations: z.number().int().nonnegative().default(10).describe('untimed calls before sampling'),
+    warmupIterations: z.number().int().nonnegative().default(10).describe('untimed calls before sampling ...'),
+    warmupMs: z.number().nonnegative().default(1000).describe('... lasting at least this long (ms), so V8 has moved hot code to its optimising tier'),
     minIterations: z.number().int().positive().default(30).describe('at least this many samples'),
     minTimeMs: z.number().nonnegative().default(1000).describe('and at least this much sampling time (ms)'),
     maxTimeMs: positiveMs.default(8000).describe('stop sampling after this long (ms) even if the estimate is not yet stable'),

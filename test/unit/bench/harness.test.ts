@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { measure, type TimingPlan } from '../../../src/bench/harness.js';
 
-const plan: TimingPlan = { warmupIterations: 2, minIterations: 5, minTimeMs: 0, maxTimeMs: 1000, targetRelCi: 0.02, minSampleMs: 0 };
+const plan: TimingPlan = { warmupIterations: 2, warmupMs: 0, minIterations: 5, minTimeMs: 0, maxTimeMs: 1000, targetRelCi: 0.02, minSampleMs: 0 };
 
 /** A fake clock: `tick` ms per call of `call`, reading the clock is free, the clock has `res` resolution. */
 function fakeClock(costMs: number, res: number) {
@@ -50,6 +50,14 @@ test('noisy samples keep the loop sampling until the interval is tight or time r
   assert.ok(r.totalMs >= 200 && r.totalMs < 210, `total ${r.totalMs}`);
   const stable = await measure(() => void (t += 1), plan, now);
   assert.equal(stable.samplesMs.length, 5);
+});
+
+test('warm-up lasts the plan\'s minimum time as well as its iterations', async () => {
+  let t = 0;
+  let calls = 0;
+  await measure(() => void ((t += 1), calls++), { ...plan, warmupIterations: 2, warmupMs: 50, minIterations: 1 }, () => (t += 1e-3));
+  // ~50 warm-up calls of 1 ms, then calibration and one sample.
+  assert.ok(calls >= 50 && calls <= 55, `calls ${calls}`);
 });
 
 test('a very slow call still gets at least three samples when the time cap is hit', async () => {
