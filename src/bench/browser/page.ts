@@ -19,6 +19,8 @@ export interface PageOpenConfig {
   sampleShape: number[];
   inputName?: string;
   outputName?: string;
+  /** ONNX: the batch size the file declares (read by Node; onnxruntime-web's webgl backend cannot tell). */
+  fixedBatch?: number;
   /** The test images in the artifact's layout, float32 little-endian. */
   dataUrl: string;
   n: number;

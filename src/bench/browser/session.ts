@@ -2,7 +2,10 @@
  * Drives one model in a fresh browser context: serve the page, the runtime, the model and the test split from the
  * local server; throttle the CPU when the target asks; open the model in the page; time and predict there.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { fixedBatchOption } from '../runners/node-ort.js';
 import type { Target } from '../../config/target.js';
 import { imagesFor, sampleShape } from '../layout.js';
 import type { ModelRef, RunnerContext, Session } from '../types.js';
@@ -34,6 +37,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   const timeout = new Promise<never>((_, fail) => {
     timer = setTimeout(() => fail(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
   });
+  // The loser of the race must not become an unhandled rejection (tfjs-backend-wasm's emscripten glue turns those
+  // into process crashes under Node).
+  p.catch(() => undefined);
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -62,6 +68,7 @@ export async function openBrowserSession(spec: BrowserRunnerSpec, ref: ModelRef,
     sampleShape: sampleShape(layout, data.shape),
     ...(ref.artifact.inputName ? { inputName: ref.artifact.inputName } : {}),
     ...(ref.artifact.outputName ? { outputName: ref.artifact.outputName } : {}),
+    ...(ref.artifact.format === 'onnx' ? fixedBatchOption(new Uint8Array(readFileSync(join(ref.dir, ref.artifact.entry))), ref.artifact.inputName) : {}),
     dataUrl: `/data/${id}/x.f32`,
     n: data.n,
     chunk: 64,

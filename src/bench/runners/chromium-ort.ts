@@ -1,6 +1,8 @@
 /** onnxruntime-web in headless Chromium: the wasm (threads when cross-origin isolated), webgl and webgpu EPs. */
 import type * as ortType from 'onnxruntime-web';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fixedBatchOption } from './node-ort.js';
 import { packageDir } from '../browser/vendor.js';
 import { openBrowserSession, type BrowserRunnerSpec } from '../browser/session.js';
 import type { PageOpenConfig, PageRuntime } from '../browser/page.js';
@@ -36,6 +38,7 @@ export async function ortPageLoader(cfg: PageOpenConfig): Promise<PageRuntime> {
         sampleShape: c.sampleShape,
         ...(c.inputName ? { inputName: c.inputName } : {}),
         ...(c.outputName ? { outputName: c.outputName } : {}),
+        ...(c.fixedBatch !== undefined ? { fixedBatch: c.fixedBatch } : {}),
       });
     },
   };
@@ -59,5 +62,10 @@ export const chromiumOrtRunner: Runner = {
   runtime: 'onnxruntime',
   backends: ['wasm', 'webgl', 'webgpu'],
   probe: (target, ctx) => probeChromium(target, ctx),
-  open: (ref, target, ctx) => openBrowserSession(spec, ref, target, ctx),
+  async open(ref, target, ctx) {
+    if (target.backend === 'webgl' && fixedBatchOption(new Uint8Array(await readFile(join(ref.dir, ref.artifact.entry))), ref.artifact.inputName).fixedBatch === undefined) {
+      throw new Error(`onnxruntime-web's webgl backend needs a fixed batch size, and ${ref.artifact.entry} has a dynamic one; export the ONNX with a fixed batch`);
+    }
+    return openBrowserSession(spec, ref, target, ctx);
+  },
 };

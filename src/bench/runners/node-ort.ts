@@ -5,7 +5,14 @@ import { imagesFor, sampleShape } from '../layout.js';
 import { localSession, timed } from '../local-session.js';
 import type { ModelRef, ProbeResult, Runner, RunnerContext, Session } from '../types.js';
 import type { Target } from '../../config/target.js';
+import { onnxFixedBatch } from '../onnx-shape.js';
 import { IDENTITY_ONNX_BASE64, openOrtModel, warmUpOrt, type OrtModule } from './ort-model.js';
+
+/** `{ fixedBatch }` when the ONNX file declares a fixed batch size for its input. */
+export function fixedBatchOption(bytes: Uint8Array, inputName?: string): { fixedBatch?: number } {
+  const b = onnxFixedBatch(bytes, inputName);
+  return b !== undefined ? { fixedBatch: b } : {};
+}
 
 /**
  * Opens an ONNX artifact with an onnxruntime module in this process; shared by onnxruntime-node and onnxruntime-web
@@ -34,6 +41,7 @@ export async function openOrtLocal(
       sampleShape: shape,
       ...(ref.artifact.inputName ? { inputName: ref.artifact.inputName } : {}),
       ...(ref.artifact.outputName ? { outputName: ref.artifact.outputName } : {}),
+      ...fixedBatchOption(bytes, ref.artifact.inputName),
     });
     const b = m.fixedBatch ?? 1;
     const first = new Float32Array(b * per);

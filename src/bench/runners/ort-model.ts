@@ -15,6 +15,8 @@ export interface OrtModelOptions {
   sampleShape: number[];
   inputName?: string;
   outputName?: string;
+  /** The batch size the file declares, read by the host from the bytes (see ../onnx-shape.ts). */
+  fixedBatch?: number;
 }
 
 /** Creates the inference session from the file's bytes and checks the input and output names. */
@@ -34,9 +36,14 @@ export async function openOrtModel(ort: OrtModule, bytes: Uint8Array, o: OrtMode
     throw new Error(`the ONNX model has no output "${String(outputName)}" (outputs: ${session.outputNames.join(', ')})`);
   }
   // A numeric first dimension means the export fixed the batch size (onnxruntime-web's webgl backend needs that).
-  const meta = (session as { inputMetadata?: readonly { name: string; isTensor: boolean; shape?: readonly (number | string)[] }[] }).inputMetadata;
-  const dim0 = meta?.find((m) => m.name === inputName)?.shape?.[0];
-  const fixedBatch = typeof dim0 === 'number' && dim0 > 0 ? dim0 : undefined;
+  let dim0: number | string | undefined;
+  try {
+    const meta = (session as { inputMetadata?: readonly { name: string; isTensor: boolean; shape?: readonly (number | string)[] }[] }).inputMetadata;
+    dim0 = meta?.find((m) => m.name === inputName)?.shape?.[0];
+  } catch {
+    // onnxruntime-web's webgl backend cannot report metadata; the batch size is then unknown (the model decides).
+  }
+  const fixedBatch = o.fixedBatch ?? (typeof dim0 === 'number' && dim0 > 0 ? dim0 : undefined);
   return {
     ...(fixedBatch !== undefined ? { fixedBatch } : {}),
     makeInput: (x, batch) => new ort.Tensor('float32', x, [batch, ...o.sampleShape]),

@@ -73,8 +73,22 @@ test('chromium-ort wasm (2 threads, cross-origin isolated) agrees with tfjs; onn
   assert.equal(r.memory, undefined);
 });
 
+test('chromium-ort webgl needs a fixed batch: a batch-2 export runs (batch read from the file), a dynamic one is refused', async () => {
+  const t = target('onnxruntime', 'webgl');
+  const s = await chromiumOrtRunner.open(models.onnxB2, t, ctx);
+  try {
+    assert.equal(s.info.fixedBatch, 2);
+    assert.equal(s.info.device?.softwareEmulated, true);
+    assert.ok((await s.time(2, QUICK_PLAN)).samplesMs.length >= 5);
+    assert.deepEqual([...(await s.predict(data.n))], reference);
+  } finally {
+    await s.dispose();
+  }
+  await assert.rejects(chromiumOrtRunner.open(models.onnx, t, ctx), /webgl backend needs a fixed batch size, and model\.onnx has a dynamic one/);
+});
+
 test('a throttled target (CDP setCPUThrottlingRate 4) runs and says so', async () => {
-  const r = await exercise(chromiumOrtRunner, models.onnx, target('onnxruntime', 'wasm', { cpuThrottling: 4 }));
+  const r = await exercise(chromiumTfjsRunner, models.tfjs, target('tfjs', 'wasm', { cpuThrottling: 4 }));
   assert.deepEqual(r.pred, reference);
   assert.ok(r.info.notes.some((n) => /CPU throttled 4x/.test(n)), r.info.notes.join('; '));
 });

@@ -88,3 +88,17 @@ test('a fixed-batch ONNX model predicts in padded chunks and refuses other batch
     await s.dispose();
   }
 });
+
+test('the ONNX input dims are read from the file (fixed batch 2 vs symbolic N)', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { onnxInputDims, onnxFixedBatch } = await import('../../../src/bench/onnx-shape.js');
+  const dyn = new Uint8Array(await readFile(join(models.onnx.dir, 'model.onnx')));
+  const b2 = new Uint8Array(await readFile(join(models.onnx.dir, 'model-b2.onnx')));
+  assert.deepEqual(onnxInputDims(dyn), ['N', 28, 28, 1]);
+  assert.deepEqual(onnxInputDims(b2, 'input'), [2, 28, 28, 1]);
+  assert.equal(onnxFixedBatch(dyn), undefined);
+  assert.equal(onnxFixedBatch(b2), 2);
+  assert.equal(onnxInputDims(b2, 'nope'), undefined);
+  assert.equal(onnxInputDims(new Uint8Array([1, 2, 3])), undefined);
+});
