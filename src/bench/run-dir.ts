@@ -38,8 +38,16 @@ const ManifestArtifact = z.looseObject({
   parity: z.unknown().optional(),
 });
 
-const Manifest = z.looseObject({ source: z.string(), artifacts: z.array(ManifestArtifact) });
-export type ExportManifest = { source: string; artifacts: (Artifact & { parity?: unknown })[] };
+/** What the export was made from: a string, or the export stage's object ({ model, run, inputShape, ... }). */
+const ManifestSource = z.union([z.string(), z.looseObject({ model: z.string().nullable().optional(), run: z.string().nullable().optional() })]);
+const Manifest = z.looseObject({ source: ManifestSource, artifacts: z.array(ManifestArtifact) });
+export type ExportManifest = { source: z.infer<typeof ManifestSource>; artifacts: (Artifact & { parity?: unknown })[] };
+
+/** The manifest's source as one line for reports. */
+export function describeSource(source: ExportManifest['source']): string {
+  if (typeof source === 'string') return source;
+  return source.model ?? (source.run ? `run ${source.run}` : 'unknown');
+}
 
 /** Reads and checks RUN/config.json. */
 export async function readRunConfig(runDir: string): Promise<RunConfig> {

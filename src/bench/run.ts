@@ -9,7 +9,7 @@ import { UserError, listOf } from '../core/errors.js';
 import { createProgress, silentLogger, type Logger } from '../core/progress.js';
 import { builtinTargetsDir, loadTargets, targetPrecisions, type Target } from '../config/target.js';
 import { loadTestData } from './data.js';
-import { readExportManifest, readRunConfig, resolveTeacherPath } from './run-dir.js';
+import { describeSource, readExportManifest, readRunConfig, resolveTeacherPath } from './run-dir.js';
 import { teacherOnnx, teacherTfjs, type TeacherOnnx } from './teacher.js';
 import { createResources } from './resources.js';
 import { runnerFor } from './runners/registry.js';
@@ -125,7 +125,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     dataset: { spec: data.spec, name: data.name, split: 'test', samples: data.n, classNames: data.classNames },
     statistics: { ...STATS_DEFINITIONS, sample: 'per-call milliseconds; one sample is the mean of callsPerSample back-to-back calls' },
     models: {
-      student: { source: manifest.source, exportDir },
+      student: { source: describeSource(manifest.source), exportDir },
       teacher: { path: teacherPath, onnx: onnxTeacher === undefined ? 'not needed' : onnxTeacher.ok ? 'exported for this bench' : onnxTeacher.reason },
     },
     targets: summaries,
