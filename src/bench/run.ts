@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { UserError, listOf } from '../core/errors.js';
 import { createProgress, silentLogger, type Logger } from '../core/progress.js';
 import { builtinTargetsDir, loadTargets, targetPrecisions, type Target } from '../config/target.js';
+import { loadTf } from '../runtime/backend.js';
 import { loadTestData } from './data.js';
 import { describeSource, readExportManifest, readRunConfig, resolveTeacherPath } from './run-dir.js';
 import { teacherOnnx, teacherTfjs, type TeacherOnnx } from './teacher.js';
@@ -58,6 +59,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const teacherPath = resolveTeacherPath(runDir, config.teacher.path);
   const teacherTf = await teacherTfjs(teacherPath);
   const quick = Boolean(opts.quick);
+  // Warnings off (tfjs 4.22's prod mode does nothing else), so the log is not led by the "install tfjs-node" banner.
+  (await loadTf()).enableProdMode();
   const limit = opts.testLimit ?? (quick ? 256 : undefined);
   const data = await loadTestData(config.data, { ...(limit !== undefined ? { limit } : {}), log });
   log.info(`bench: ${targets.length} target(s), ${manifest.artifacts.length} student artifact(s) + teacher, ${data.n} test images${quick ? ' (quick)' : ''}`);

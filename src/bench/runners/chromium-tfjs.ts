@@ -26,6 +26,8 @@ export async function tfjsPageLoader(cfg: PageOpenConfig): Promise<PageRuntime> 
   }
   if (!(await tf.setBackend(cfg.backend))) throw new Error(`tfjs backend "${cfg.backend}" failed to initialise`);
   await tf.ready();
+  // As deployed apps run it; in tfjs 4.22 prod mode only silences warnings.
+  tf.enableProdMode();
   const notes: string[] = [];
   if (cfg.backend === 'wasm' && wasm) notes.push(`tfjs wasm: XNNPACK uses ${wasm.getThreadsCount()} thread(s) (${cfg.threads} requested)`);
   return {

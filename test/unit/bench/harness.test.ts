@@ -60,6 +60,16 @@ test('warm-up lasts the plan\'s minimum time as well as its iterations', async (
   assert.ok(calls >= 50 && calls <= 55, `calls ${calls}`);
 });
 
+test('a pause during calibration does not shrink the calls per sample', async () => {
+  // 0.1 ms calls, 20 ms samples wanted; the very first calibration call hits a 50 ms pause.
+  let t = 0;
+  let n = 0;
+  const call = () => void (t += n++ === 0 ? 50 : 0.1);
+  const r = await measure(call, { ...plan, warmupIterations: 0, minSampleMs: 20 }, () => (t += 1e-6));
+  assert.ok(r.callsPerSample >= 200, `calls per sample ${r.callsPerSample}`);
+  for (const s of r.samplesMs) assert.ok(Math.abs(s - 0.1) < 0.001, `sample ${s}`);
+});
+
 test('a very slow call still gets at least three samples when the time cap is hit', async () => {
   let t = 0;
   const r = await measure(() => void (t += 500), { ...plan, warmupIterations: 0, minIterations: 50, maxTimeMs: 100 }, () => (t += 1e-3));
