@@ -9,6 +9,7 @@ import type { DeviceInfo, MemoryInfo, ModelRole } from './types.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
+/** RUN/bench/results.json. */
 export interface BenchResults {
   /** Version of this format; bumped on incompatible changes. */
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;

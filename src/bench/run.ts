@@ -20,6 +20,7 @@ import { STATS_DEFINITIONS } from './stats.js';
 import { replaceDirAtomic } from './output.js';
 import type { ModelRef, RunnerContext } from './types.js';
 
+/** Options of {@link runBench}; the CLI flags map onto them. */
 export interface BenchOptions {
   runDir: string;
   /** Target files, folders or `dir/*.json` globs (default: the shipped targets/). */

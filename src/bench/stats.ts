@@ -7,6 +7,7 @@
  * - coefficient of variation: s / mean.
  */
 
+/** The definitions above as text, copied into results.json. */
 export const STATS_DEFINITIONS = {
   percentile: 'linear interpolation between closest ranks (Hyndman-Fan type 7, as numpy.percentile): h = (n-1)p',
   meanInterval: "Student's t 95% interval: mean ± t(0.975, n-1)·s/√n, s = sample standard deviation (n-1)",

@@ -6,6 +6,7 @@ import type { BenchResults, BenchRow } from '../bench/results.js';
 import { fmtBytes, fmtMs, fmtPct, rowLabel } from './format.js';
 import { clip, el, linearScale, logScale, svgRoot, text, tip } from './svg.js';
 
+/** Chart colours: student blue, teacher amber, budgets red. */
 export const COLORS = { student: '#2563eb', teacher: '#d97706', budget: '#dc2626', grid: '#e5e7eb', axis: '#6b7280', muted: '#9ca3af' };
 /** One colour per target in the scatter plot. */
 const PALETTE = ['#2563eb', '#16a34a', '#9333ea', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#4f46e5', '#0d9488', '#b91c1c', '#7c3aed', '#475569'];

@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { extname, join, resolve, sep } from 'node:path';
+import { extname, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 /** MIME type by file extension; anything else is application/octet-stream. */
@@ -34,6 +34,7 @@ export interface ServedRequest {
   type: string;
 }
 
+/** A running local server. */
 export interface LocalServer {
   /** e.g. http://127.0.0.1:41234 */
   origin: string;

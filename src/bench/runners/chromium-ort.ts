@@ -56,6 +56,7 @@ const spec: BrowserRunnerSpec = {
   },
 };
 
+/** Runner for onnxruntime targets on the chromium host (onnxruntime-web in the page). */
 export const chromiumOrtRunner: Runner = {
   name: 'chromium-ort',
   host: 'chromium',

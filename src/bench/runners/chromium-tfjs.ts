@@ -58,6 +58,7 @@ const spec: BrowserRunnerSpec = {
   },
 };
 
+/** Runner for tfjs targets on the chromium host. */
 export const chromiumTfjsRunner: Runner = {
   name: 'chromium-tfjs',
   host: 'chromium',

@@ -10,6 +10,7 @@ async function loadOrtWeb(threads: number) {
   return ort;
 }
 
+/** Runner for onnxruntime `wasm` targets on the node host (onnxruntime-web). */
 export const nodeOrtWebRunner: Runner = {
   name: 'node-ort-web',
   host: 'node',

@@ -55,6 +55,7 @@ export async function openOrtLocal(
   return localSession(model, info, x, per, data.n);
 }
 
+/** Runner for onnxruntime `cpu` targets on the node host (onnxruntime-node). */
 export const nodeOrtRunner: Runner = {
   name: 'node-ort',
   host: 'node',

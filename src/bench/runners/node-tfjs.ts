@@ -36,6 +36,7 @@ async function activate(backend: string): Promise<number> {
   return performance.now() - t0;
 }
 
+/** Runner for tfjs targets on the node host. */
 export const nodeTfjsRunner: Runner = {
   name: 'node-tfjs',
   host: 'node',

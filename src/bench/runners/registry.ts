@@ -11,6 +11,7 @@ import { nodeOrtWebRunner } from './node-ort-web.js';
 import { chromiumTfjsRunner } from './chromium-tfjs.js';
 import { chromiumOrtRunner } from './chromium-ort.js';
 
+/** Every runner, by name. */
 export const runners = createRegistry<Runner>('runner');
 runners.register(nodeTfjsRunner);
 runners.register(nodeOrtRunner);

@@ -12,6 +12,7 @@ const list = (v: unknown) =>
         .filter(Boolean)
     : undefined;
 
+/** The `bench` subcommand. */
 export const command: Command = {
   name: 'bench',
   summary: "Benchmark the run's exported student and its teacher on deployment targets (Node and headless Chromium)",

@@ -35,6 +35,7 @@ async function probeAll(targets: Target[]): Promise<Map<string, string>> {
   return out;
 }
 
+/** The `targets` subcommand. */
 export const command: Command = {
   name: 'targets',
   summary: 'List, validate or describe deployment targets (targets/*.json)',
