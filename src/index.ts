@@ -31,3 +31,6 @@ export {
   type DataSpec,
   type ExportData,
 } from './export/index.js';
+export { loadTarget, loadTargets, parseTarget, targetJsonSchema, type Target, type TargetInput, type Budget } from './config/target.js';
+export { runBench, type BenchOptions } from './bench/run.js';
+export type { BenchResults, BenchRow, TargetSummary, LatencyStats, ThroughputEntry, BudgetCheck } from './bench/results.js';

@@ -8,4 +8,6 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'write a student (or any tfjs LayersModel) as tfjs/ONNX files, optionally quantized, with parity proofs',
     load: async () => (await import('./commands/export.js')).command,
   },
+  bench: { summary: "benchmark the run's exported student and its teacher on deployment targets", load: async () => (await import('./commands/bench.js')).command },
+  targets: { summary: 'list, validate or describe deployment targets (targets/*.json)', load: async () => (await import('./commands/targets.js')).command },
 };
