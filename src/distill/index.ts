@@ -20,6 +20,9 @@ import type { TuneReport } from '../tune/index.js';
 import type { Recipe } from '../tune/space.js';
 import { prepareRunDir, RUN_FILES } from './run-dir.js';
 import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
+import { applyTargetBudget } from '../sizing/target-budget.js';
+import { latencySizedParams, SIZING_FILE } from '../sizing/distill-step.js';
+import type { SizingReport } from '../sizing/report.js';
 
 /** Options of {@link distill}. `config` is a (partial) DistillConfig; defaults fill the rest. */
 export interface DistillOptions {
@@ -46,6 +49,8 @@ export interface ArchitectureRecord {
   /** Exported weight bytes at each precision. */
   bytes: Record<keyof typeof BYTES_PER_WEIGHT, number>;
   candidates?: { description: string; paramCount: number; bytes: number; fits: boolean }[];
+  /** Latency sizing (--size-by latency): the measured candidate table, also in RUN/sizing.json. */
+  sizing?: SizingReport;
 }
 
 /** metrics.json of a run. */
@@ -154,7 +159,9 @@ export async function openConfiguredData(c: DistillConfig, log: Logger, inputSha
 export async function distill(opts: DistillOptions): Promise<DistillResult> {
   const log = opts.log ?? stderrLogger;
   const t0 = performance.now();
-  const c = resolveDistillConfig(opts.config, opts.source);
+  // --target fills the byte budget (and its precision) before validation, so explicit values still win.
+  const { config, target } = await applyTargetBudget(opts.config);
+  const c = resolveDistillConfig(config, opts.source);
   const backend: BackendInfo = await initBackend(c.train.backend, log);
   const teacher = c.teacher ? await loadTeacher(c.teacher.path) : undefined;
   try {
@@ -162,13 +169,17 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     if (teacher) checkTeacherData(teacher, data);
     const family = studentFamilies.get(c.student.family);
     const io: IOSpec = { inputShape: data.inputShape, numClasses: data.numClasses };
-    const arch = pickArchitecture(family, c, io, log);
     const out = resolve(opts.out);
     const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out' });
+    // Measuring takes a while, so it runs after the cheap checks of the run directory (which write nothing).
+    const sized = c.student.sizeBy === 'latency' ? await latencySizedParams({ family, c, io, data, target, out, resume: mode === 'resume', log }) : undefined;
+    const arch = pickArchitecture(family, sized ? { ...c, student: { ...c.student, params: sized.params as Record<string, unknown> } } : c, io, log);
+    if (sized) arch.record.sizing = sized.report;
     if (mode === 'fresh') {
       await rm(out, { recursive: true, force: true });
       await mkdir(out, { recursive: true });
       await writeJsonAtomic(join(out, RUN_FILES.config), c);
+      if (arch.record.sizing) await writeJsonAtomic(join(out, SIZING_FILE), arch.record.sizing);
     }
     log.info(`student: ${family.name} (${arch.record.description}), ${arch.record.paramCount} params; teacher ${teacher?.id ?? 'none (labels only)'}; data ${data.name} (${data.size('train')}/${data.size('val')}/${data.size('test')})`);
     let student: tf.LayersModel;
