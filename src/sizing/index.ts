@@ -68,7 +68,7 @@ export async function sizeByLatency(o: LatencySizingOptions): Promise<{ params: 
       measured++;
       return measurer.measure(c);
     }, (row) => {
-      if (row.measurement || row.verdict === 'error') o.log.info(`  measured ${describeRow(row)}: ${row.fits ? 'fits' : 'does not fit'}`);
+      if (row.measurement || row.verdict === 'error') o.log.info(`  ${describeRow(row)}: ${row.fits ? 'fits' : 'does not fit'}`);
     });
   } finally {
     await measurer.close().catch((e: unknown) => o.log.warn(`closing the browser/server failed: ${(e as Error).message}`));
