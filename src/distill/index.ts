@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { rm, mkdir } from 'node:fs/promises';
+import { rm, mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Dataset, IOSpec, StudentFamily, Teacher } from '../core/types.js';
@@ -38,6 +38,8 @@ export interface DistillOptions {
   quiet?: boolean;
   /** Where `config` came from, for error messages. */
   source?: string;
+  /** Entries of `out` that `force` keeps (a pipeline's own state files). */
+  preserve?: string[];
 }
 
 /** The chosen student architecture, as recorded in metrics.json. */
@@ -170,14 +172,14 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     const family = studentFamilies.get(c.student.family);
     const io: IOSpec = { inputShape: data.inputShape, numClasses: data.numClasses };
     const out = resolve(opts.out);
-    const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out' });
+    const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out', ...(opts.preserve ? { preserve: opts.preserve } : {}) });
     // Measuring takes a while, so it runs after the cheap checks of the run directory (which write nothing).
     const sized = c.student.sizeBy === 'latency' ? await latencySizedParams({ family, c, io, data, target, out, resume: mode === 'resume', log }) : undefined;
     const arch = pickArchitecture(family, sized ? { ...c, student: { ...c.student, params: sized.params as Record<string, unknown> } } : c, io, log);
     if (sized) arch.record.sizing = sized.report;
     if (mode === 'fresh') {
-      await rm(out, { recursive: true, force: true });
       await mkdir(out, { recursive: true });
+      for (const entry of await readdir(out)) if (!opts.preserve?.includes(entry)) await rm(join(out, entry), { recursive: true, force: true });
       await writeJsonAtomic(join(out, RUN_FILES.config), c);
       if (arch.record.sizing) await writeJsonAtomic(join(out, SIZING_FILE), arch.record.sizing);
     }

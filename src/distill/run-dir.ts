@@ -23,8 +23,8 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | und
  * Checks an output directory before a training run. Fresh runs need a missing or empty directory (or `force`);
  * resumed runs need one written by the same config (compared with `same`, which ignores fields that may change).
  */
-export async function prepareRunDir(out: string, opts: { resume: boolean; force: boolean; config: unknown; flag: string }): Promise<'fresh' | 'resume'> {
-  const exists = existsSync(out) && readdirSync(out).length > 0;
+export async function prepareRunDir(out: string, opts: { resume: boolean; force: boolean; config: unknown; flag: string; preserve?: string[] }): Promise<'fresh' | 'resume'> {
+  const exists = existsSync(out) && readdirSync(out).some((e) => !opts.preserve?.includes(e));
   if (opts.resume) {
     if (!exists) throw new UserError(`--resume ${out}: no run there to resume (the directory is missing or empty); start one with --out ${out}`);
     if (existsSync(join(out, RUN_FILES.metrics))) throw new UserError(`--resume ${out}: this run already finished (metrics.json is written); start a new one with another --out`);
