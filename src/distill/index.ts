@@ -143,7 +143,7 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
   const t0 = performance.now();
   const c = resolveDistillConfig(opts.config, opts.source);
   const backend: BackendInfo = await initBackend(c.train.backend, log);
-  const teacher = c.teacher ? await loadTeacher(c.teacher.path) : undefined;
+  const teacher = c.teacher ? await loadTeacher(c.teacher) : undefined;
   try {
     const data = await openConfiguredData(c, log, teacher?.inputShape);
     if (teacher) checkTeacherData(teacher, data);
