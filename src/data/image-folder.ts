@@ -105,14 +105,14 @@ export class ImageFolderDataset implements Dataset {
     return out;
   }
 
-  async *batches(split: SplitName, batchSize: number, opts: { shuffleSeed?: number; limit?: number } = {}): AsyncIterable<Batch> {
+  async *batches(split: SplitName, batchSize: number, opts: { shuffleSeed?: number; limit?: number; offset?: number } = {}): AsyncIterable<Batch> {
     const tf = await loadTf();
     const base = this.splits[split];
     const order = opts.shuffleSeed === undefined ? base : permutation(base.length, opts.shuffleSeed).map((i) => base[i]!);
     const n = Math.min(order.length, opts.limit ?? Infinity);
     const [h, w, c] = this.inputShape as [number, number, number];
     const per = h * w * c;
-    for (let start = 0; start < n; start += batchSize) {
+    for (let start = Math.max(0, opts.offset ?? 0); start < n; start += batchSize) {
       const idx = order.subarray(start, Math.min(n, start + batchSize));
       const decoded = await Promise.all(Array.from(idx, (k) => this.decode(this.samples[k]!.file)));
       const x = new Float32Array(idx.length * per);

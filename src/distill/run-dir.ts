@@ -37,10 +37,17 @@ export async function prepareRunDir(out: string, opts: { resume: boolean; force:
   return 'fresh';
 }
 
-/** The backend may change between a run and its resumption (results then agree to float tolerance only). */
+/**
+ * The backend may change between a run and its resumption (results then agree to float tolerance only), and so may
+ * whether and where the teacher's outputs are cached (a float32 cache gives the live teacher's numbers).
+ */
 function withoutBackend(c: unknown): unknown {
   if (!c || typeof c !== 'object') return c;
-  const copy = structuredClone(c) as { train?: { backend?: unknown } };
+  const copy = structuredClone(c) as { train?: { backend?: unknown }; cache?: { use?: unknown; dir?: unknown } };
   if (copy.train) delete copy.train.backend;
+  if (copy.cache) {
+    delete copy.cache.use;
+    delete copy.cache.dir;
+  }
   return copy;
 }

@@ -88,8 +88,8 @@ export class ModelTeacher implements Teacher {
           ? { kind: declared, how: 'declared' }
           : (kindFromOp(this.model.producer(this.output)) ??
             (rowsAreProbabilities(vals, PROBE_ROWS, perRow)
-              ? { kind: 'probs', how: `rows of a probe batch sum to 1 (last op ${this.model.producer(this.output) ?? 'unknown'})` }
-              : { kind: 'logits', how: `rows of a probe batch do not sum to 1 (last op ${this.model.producer(this.output) ?? 'unknown'})` }));
+              ? { kind: 'probs', how: `rows of a probe batch sum to 1; last op ${this.model.producer(this.output) ?? 'unknown'}` }
+              : { kind: 'logits', how: `rows of a probe batch do not sum to 1; last op ${this.model.producer(this.output) ?? 'unknown'}` }));
     } finally {
       x.dispose();
     }
