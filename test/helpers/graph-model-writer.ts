@@ -2,7 +2,7 @@
  * Writes a tfjs LayersModel as a tfjs GraphModel: the TensorFlow GraphDef-as-JSON nodes the tfjs converter emits
  * (Placeholder, Const, Conv2D/_FusedConv2D, MaxPool, Reshape, MatMul/_FusedMatMul, Relu, Softmax, Identity) and
  * one weights manifest. No TensorFlow Python converter can be installed here, so test fixtures are made this way.
- * With `fuse` (the default) Conv2D/MatMul + BiasAdd (+ Relu) become one fused node named after its last op, as
+ * `batch` fixes the Placeholder's batch dim (as some exports do). With `fuse` (the default) Conv2D/MatMul + BiasAdd (+ Relu) become one fused node named after its last op, as
  * the converter's graph optimiser does; the pre-activation values then exist in no node.
  * Handles exactly the layer types below (enough for the fixtures); anything else throws.
  */
@@ -18,7 +18,7 @@ const shapeAttr = (dims: number[]) => ({ dim: dims.map((d) => ({ size: String(d)
 const T = { T: { type: 'DT_FLOAT' } };
 
 /** GraphModel artifacts (model.json content + weights) for a sequential-style LayersModel. */
-export function layersToGraphModel(model: tf.LayersModel, opts: { fuse?: boolean } = {}): tf.io.ModelArtifacts {
+export function layersToGraphModel(model: tf.LayersModel, opts: { fuse?: boolean; batch?: number } = {}): tf.io.ModelArtifacts {
   const fuse = opts.fuse ?? true;
   const nodes: Node[] = [];
   const specs: tf.io.WeightsManifestEntry[] = [];
@@ -30,7 +30,7 @@ export function layersToGraphModel(model: tf.LayersModel, opts: { fuse?: boolean
     data.push(dtype === 'float32' ? (t.dataSync() as Float32Array) : new Float32Array(new Int32Array(t.dataSync()).buffer));
     return name;
   };
-  const inShape = model.inputs[0]!.shape.map((d) => d ?? -1);
+  const inShape = model.inputs[0]!.shape.map((d, i) => (i === 0 && opts.batch ? opts.batch : (d ?? -1)));
   nodes.push({ name: 'input', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: shapeAttr(inShape) } } });
   let x = 'input';
   for (const layer of model.layers) {
@@ -106,6 +106,6 @@ export function layersToGraphModel(model: tf.LayersModel, opts: { fuse?: boolean
 }
 
 /** Writes {@link layersToGraphModel}'s output as model.json + weight shard into `dir`. */
-export async function saveAsGraphModel(model: tf.LayersModel, dir: string, opts: { fuse?: boolean } = {}): Promise<string[]> {
+export async function saveAsGraphModel(model: tf.LayersModel, dir: string, opts: { fuse?: boolean; batch?: number } = {}): Promise<string[]> {
   return writeModelArtifacts(dir, layersToGraphModel(model, opts));
 }
