@@ -111,7 +111,7 @@ export function checkTeacherData(teacher: Teacher, data: Dataset): void {
     const [h, w, c] = teacher.inputShape;
     // An NCHW file read as NHWC (or the reverse) shows up as the data's shape with the axes rotated.
     const swapped = layout === 'nhwc' ? [w, c, h] : layout === 'nchw' ? [c, h, w] : undefined;
-    const hint = swapped && swapped.join('x') === [data.inputShape[2], data.inputShape[0], data.inputShape[1]].join('x') ? `; the file may be ${layout === 'nhwc' ? 'NCHW' : 'NHWC'}: try --teacher-layout ${layout === 'nhwc' ? 'nchw' : 'nhwc'}` : '';
+    const hint = swapped && swapped.join('x') === data.inputShape.join('x') ? `; the file may be ${layout === 'nhwc' ? 'NCHW' : 'NHWC'}: try --teacher-layout ${layout === 'nhwc' ? 'nchw' : 'nhwc'}` : '';
     throw new UserError(`teacher ${teacher.id} takes inputs [${teacher.inputShape.join(', ')}] (NHWC) but ${data.name} has [${data.inputShape.join(', ')}]; use data of the teacher's shape (image folders are resized to it)${hint}`);
   }
   if (teacher.numClasses !== data.numClasses) {
