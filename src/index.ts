@@ -16,3 +16,24 @@ export { inspectTeacher, formatReport, type TeacherReport } from './distill/teac
 export { buildCache, mergeCaches, CacheReader, type BuildCacheOptions } from './distill/teacher-cache/index.js';
 export { liveTeacherOutputs, type TeacherOutputs } from './distill/teacher-outputs.js';
 export * from './config/schema.js';
+export {
+  exportModel,
+  exportRun,
+  readExportManifest,
+  ExportManifestSchema,
+  EXPORT_DEFAULTS,
+  QUANTIZE_CHOICES,
+  supportedOnnxLayers,
+  type ExportModelOptions,
+  type ExportRunOptions,
+  type ExportManifest,
+  type ManifestArtifact,
+  type ParityReport,
+  type RuntimeParity,
+  type SizeComparison,
+  type DataSpec,
+  type ExportData,
+} from './export/index.js';
+export { loadTarget, loadTargets, parseTarget, targetJsonSchema, type Target, type TargetInput, type Budget } from './config/target.js';
+export { runBench, type BenchOptions } from './bench/run.js';
+export type { BenchResults, BenchRow, TargetSummary, LatencyStats, ThroughputEntry, BudgetCheck } from './bench/results.js';

@@ -103,6 +103,20 @@ export const CacheConfig = z
   })
   .strict();
 
+/** Recipe search on the validation split before the full run (see src/tune). */
+export const TuneConfig = z
+  .object({
+    /** Budget of each search (distillation recipes, and the from-scratch baseline alike): trials or minutes. */
+    trials: z.number().int().positive().optional(),
+    minutes: z.number().positive().optional(),
+    /** Successive-halving reduction factor: each rung keeps the best 1/eta and trains them eta× longer. */
+    eta: z.number().int().min(2).default(3),
+    /** Seeds of the final distilled and scratch runs whose test accuracies are compared. */
+    seeds: z.number().int().min(1).default(2),
+  })
+  .strict()
+  .refine((t) => (t.trials === undefined) !== (t.minutes === undefined), { message: 'give exactly one of trials or minutes' });
+
 /** The distill stage's fully resolved configuration (written to DIR/config.json). */
 export const DistillConfig = z
   .object({
@@ -113,6 +127,7 @@ export const DistillConfig = z
     loss: LossConfig.default(DEFAULT_LOSS),
     train: TrainConfig.default({ epochs: 5, batchSize: 64, learningRate: 2e-3, warmupEpochs: 0.5, minLrFactor: 0.05, seed: 42, backend: 'auto' }),
     cache: CacheConfig.default({ use: 'auto', dtype: 'float32' }),
+    tune: TuneConfig.optional(),
   })
   .strict();
 
@@ -124,3 +139,4 @@ export type DistillConfig = z.infer<typeof DistillConfig>;
 export type TeacherConfig = z.infer<typeof TeacherConfig>;
 export type TeacherConfigInput = z.input<typeof TeacherConfig>;
 export type CacheConfig = z.infer<typeof CacheConfig>;
+export type TuneConfig = z.infer<typeof TuneConfig>;

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, writeFile, readdir, stat, open } from 'node:fs/promises';
+import { mkdir, rename, rm, readdir, stat, open } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -52,4 +52,3 @@ export async function isEmptyDir(dir: string): Promise<boolean> {
   return s.isDirectory() && (await readdir(dir)).length === 0;
 }
 
-export { writeFile };

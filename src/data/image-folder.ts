@@ -5,8 +5,7 @@ import { join, extname } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Batch, Dataset, SplitName } from '../core/types.js';
 import type { Logger } from '../core/progress.js';
-import { permutation } from '../core/random.js';
-import { splitIndices } from './in-memory.js';
+import { splitIndices, splitOrder } from './in-memory.js';
 import { loadTf } from '../runtime/backend.js';
 
 const IMAGE_EXTS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
@@ -107,9 +106,8 @@ export class ImageFolderDataset implements Dataset {
 
   async *batches(split: SplitName, batchSize: number, opts: { shuffleSeed?: number; limit?: number; offset?: number } = {}): AsyncIterable<Batch> {
     const tf = await loadTf();
-    const base = this.splits[split];
-    const order = opts.shuffleSeed === undefined ? base : permutation(base.length, opts.shuffleSeed).map((i) => base[i]!);
-    const n = Math.min(order.length, opts.limit ?? Infinity);
+    const order = splitOrder(this.splits[split], opts);
+    const n = order.length;
     const [h, w, c] = this.inputShape as [number, number, number];
     const per = h * w * c;
     for (let start = Math.max(0, opts.offset ?? 0); start < n; start += batchSize) {

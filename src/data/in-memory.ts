@@ -47,9 +47,8 @@ export class InMemoryDataset implements Dataset {
 
   async *batches(split: SplitName, batchSize: number, opts: { shuffleSeed?: number; limit?: number; offset?: number } = {}): AsyncIterable<Batch> {
     const tf = await loadTf();
-    const base = this.data.splits[split];
-    const order = opts.shuffleSeed === undefined ? base : permutation(base.length, opts.shuffleSeed).map((i) => base[i]!);
-    const n = Math.min(order.length, opts.limit ?? Infinity);
+    const order = splitOrder(this.data.splits[split], opts);
+    const n = order.length;
     const [h, w, c] = this.inputShape as [number, number, number];
     for (let start = Math.max(0, opts.offset ?? 0); start < n; start += batchSize) {
       const idx = order.subarray(start, Math.min(n, start + batchSize));
@@ -69,6 +68,15 @@ export class InMemoryDataset implements Dataset {
     }
     return this.fp;
   }
+}
+
+/**
+ * The sample order of one pass over a split: stored order, or a seeded permutation of it (same seed ⇒ same order),
+ * cut to `limit` samples.
+ */
+export function splitOrder(base: Int32Array, opts: { shuffleSeed?: number; limit?: number }): Int32Array {
+  const order = opts.shuffleSeed === undefined ? base : permutation(base.length, opts.shuffleSeed).map((i) => base[i]!);
+  return order.subarray(0, Math.min(order.length, opts.limit ?? Infinity));
 }
 
 /** Splits a seeded permutation of `n` samples into train/val/test by fractions (val, test); the rest is train. */

@@ -18,6 +18,8 @@ import { loadTeacher, type ModelTeacher } from './teachers/index.js';
 import { trainStudent, type EpochRecord } from './trainer.js';
 import type { TeacherOutputs } from './teacher-outputs.js';
 import { checkLossShapes, teacherTapsOf } from './loss-check.js';
+import type { TuneReport } from '../tune/index.js';
+import type { Recipe } from '../tune/space.js';
 import { prepareRunDir, RUN_FILES } from './run-dir.js';
 import { assertCacheable, cacheDecision, cacheDirFor, openRunCache, precheckCache } from './teacher-cache/index.js';
 import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
@@ -58,6 +60,17 @@ export interface RunMetrics {
   epochs: EpochRecord[];
   test: { accuracy: number; teacherAccuracy?: number; agreement?: number; n: number };
   seconds: number;
+  /** Summary of the recipe search when --tune ran (the full table is in tune/trials.json). */
+  tune?: { chosen: 'distill' | 'scratch'; verdict: string; flags?: string; trials: number; searchSeconds: number };
+}
+
+/** The search's first candidate: the configured soft-kl/hard-ce mix, or Hinton's default when the loss has no soft term. */
+export function baseRecipe(c: DistillConfig): Recipe {
+  const soft = c.loss.terms.find((t) => t.kind === 'soft-kl');
+  const hard = c.loss.terms.find((t) => t.kind === 'hard-ce');
+  if (!soft) return { softWeight: 0.9, temperature: 4, featureWeight: 0, learningRate: c.train.learningRate };
+  const sw = soft.weight / (soft.weight + (hard?.weight ?? 0));
+  return { softWeight: Number(sw.toFixed(4)), temperature: Number(soft.temperature ?? 4), featureWeight: 0, learningRate: c.train.learningRate };
 }
 
 export interface DistillResult {
@@ -112,7 +125,7 @@ export function checkTeacherData(teacher: Teacher, data: Dataset): void {
     // An NCHW file read as NHWC (or the reverse) shows up as the data's shape with the axes rotated.
     const swapped = layout === 'nhwc' ? [w, c, h] : layout === 'nchw' ? [c, h, w] : undefined;
     const hint = swapped && swapped.join('x') === data.inputShape.join('x') ? `; the file may be ${layout === 'nhwc' ? 'NCHW' : 'NHWC'}: try --teacher-layout ${layout === 'nhwc' ? 'nchw' : 'nhwc'}` : '';
-    throw new UserError(`teacher ${teacher.id} takes inputs [${teacher.inputShape.join(', ')}] (NHWC) but ${data.name} has [${data.inputShape.join(', ')}]; use data of the teacher's shape (image folders are resized to it)${hint}`);
+    throw new UserError(`teacher ${teacher.id} takes inputs [${teacher.inputShape.join(', ')}] but ${data.name} has [${data.inputShape.join(', ')}] (h, w, c); use data of the teacher's shape (image folders are resized to it)${hint}`);
   }
   if (teacher.numClasses !== data.numClasses) {
     throw new UserError(`teacher ${teacher.id} predicts ${teacher.numClasses} classes but ${data.name} has ${data.numClasses}; the teacher must be trained on the same classes`);
@@ -182,18 +195,24 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     const io: IOSpec = { inputShape: data.inputShape, numClasses: data.numClasses };
     const arch = pickArchitecture(family, c, io, log);
     const out = resolve(opts.out);
-    const student = family.build(arch.params, io, c.train.seed);
+    const built = family.build(arch.params, io, c.train.seed);
     // Taps, adapter shapes and an existing cache are checked before the run directory is touched.
-    const taps = teacherTapsOf(c.loss);
-    if (teacher) teacher.checkTaps(taps);
-    const needsTeacher = await checkLossShapes(student, teacher, c.loss, data.numClasses);
-    const cache = teacher ? cacheDecision(c, data, needsTeacher) : undefined;
+    const lossTaps = teacherTapsOf(c.loss);
+    if (teacher) teacher.checkTaps(lossTaps);
+    const needsTeacher = await checkLossShapes(built, teacher, c.loss, data.numClasses);
+    // Tuning tries recipes whose feature term taps the teacher's `penultimate` (when it has one): cache that too.
+    const taps = c.tune && teacher?.tapNames().includes('penultimate') ? [...new Set([...lossTaps, 'penultimate'])] : lossTaps;
+    const cache = teacher ? cacheDecision(c, data, needsTeacher || Boolean(c.tune)) : undefined;
     const { dir: cacheDir, shared } = cacheDirFor(c, out);
     if (teacher && cache?.use) {
       assertCacheable(c);
       await precheckCache(cacheDir, teacher, data, taps, c, opts.rebuildCache ?? false);
     }
-    const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out' });
+    const normalize = (saved: unknown) => {
+      const r = DistillConfig.safeParse(saved);
+      return r.success ? r.data : saved;
+    };
+    const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out', normalize });
     if (mode === 'fresh') {
       await rm(out, { recursive: true, force: true });
       await mkdir(out, { recursive: true });
@@ -204,20 +223,37 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
       if (cache.use) teacherOutputs = await openRunCache({ config: c, teacher, data, taps, dir: cacheDir, rebuild: opts.rebuildCache ?? false, log, quiet: opts.quiet ?? false });
       else log.info(`teacher outputs: live (cache ${cache.why})`);
     }
-    const { history } = await trainStudent({
-      student,
-      teacher,
-      teacherOutputs,
-      data,
-      loss: c.loss,
-      train: c.train,
-      trainLimit: c.data.trainLimit,
-      checkpointDir: join(out, RUN_FILES.checkpoint),
-      log,
-      quiet: opts.quiet ?? false,
-    });
+    let student: tf.LayersModel;
+    let history: EpochRecord[];
+    let tune: TuneReport | undefined;
+    if (c.tune) {
+      built.dispose();
+      if (!teacher) throw new UserError('--tune compares distillation with training from scratch; it needs --teacher');
+      const { tuneAndTrain } = await import('../tune/index.js');
+      const r = await tuneAndTrain({
+        family, params: arch.params, io, teacher, teacherOutputs, data, train: c.train, trainLimit: c.data.trainLimit, tune: c.tune,
+        base: baseRecipe(c), dir: join(out, 'tune'), log, quiet: opts.quiet ?? false,
+      });
+      ({ student, history } = r);
+      tune = r.report;
+    } else {
+      student = built;
+      ({ history } = await trainStudent({
+        student,
+        teacher,
+        teacherOutputs,
+        data,
+        loss: c.loss,
+        train: c.train,
+        trainLimit: c.data.trainLimit,
+        checkpointDir: join(out, RUN_FILES.checkpoint),
+        log,
+        quiet: opts.quiet ?? false,
+      }));
+    }
     const test = await testMetrics(student, data, teacher);
     const metrics: RunMetrics = { architecture: arch.record, backend: backend.name, epochs: history, test, seconds: (performance.now() - t0) / 1000 };
+    if (tune) metrics.tune = { chosen: tune.chosen, verdict: tune.verdict, ...(tune.flags ? { flags: tune.flags } : {}), trials: tune.trials.length, searchSeconds: tune.searchSeconds };
     await rm(join(out, RUN_FILES.student), { recursive: true, force: true });
     await writeDirAtomic(join(out, RUN_FILES.student), (dir) => saveLayersModelToDir(student, dir));
     await writeJsonAtomic(join(out, RUN_FILES.metrics), metrics);

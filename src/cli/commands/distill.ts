@@ -8,7 +8,7 @@ import { BACKEND_CHOICES } from '../../runtime/backend.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
 /** Flags that shape the config (as opposed to where the run goes). */
-const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'data', 'strict', 'train-limit', 'student', 'params', 'max-bytes', 'weights', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend'];
+const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'data', 'strict', 'train-limit', 'student', 'params', 'max-bytes', 'weights', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
 
 /** Sets `c.cache` from --cache DIR / --no-cache / --cache-dtype (also on --resume: where outputs come from may change). */
 export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, unknown>): Record<string, unknown> {
@@ -54,7 +54,21 @@ export async function configFromFlags(v: Record<string, unknown>): Promise<Recor
   num('warmup', ['train', 'warmupEpochs'], { min: 0 });
   num('seed', ['train', 'seed'], { integer: true });
   if (v.backend !== undefined) setPath(c, ['train', 'backend'], String(v.backend));
+  if (v['tune-budget'] !== undefined) {
+    const { trials: _t, minutes: _m, ...rest } = (c.tune ?? {}) as Record<string, unknown>;
+    setPath(c, ['tune'], { ...rest, ...parseTuneBudget(String(v['tune-budget'])) });
+  } else if (v.tune && c.tune === undefined) setPath(c, ['tune'], { trials: 12 });
+  const seeds = numberFlag(v, 'tune-seeds', { min: 1, integer: true });
+  if (seeds !== undefined) setPath(c, ['tune', 'seeds'], seeds);
   return c;
+}
+
+/** Parses `--tune-budget`: `12t` / `12 trials` (trials per search) or `20m` / `20` (minutes for both searches). */
+export function parseTuneBudget(value: string): { trials: number } | { minutes: number } {
+  const m = /^\s*([0-9.]+)\s*(t|trials?|m|min|minutes?)?\s*$/i.exec(value);
+  const n = Number(m?.[1]);
+  if (!m || !Number.isFinite(n) || n <= 0) throw new UserError(`--tune-budget ${value}: expected TRIALS (e.g. 12t) or MINUTES (e.g. 20m)`);
+  return m[2] && m[2].toLowerCase().startsWith('t') ? { trials: Math.round(n) } : { minutes: n };
 }
 
 export const command: Command = {
@@ -83,6 +97,9 @@ export const command: Command = {
     warmup: { type: 'string', description: 'warm-up epochs before cosine decay (default 0.5)', valueName: 'E' },
     seed: { type: 'string', description: 'seed for init and shuffling (default 42)', valueName: 'N' },
     backend: { type: 'string', description: `tfjs backend: ${BACKEND_CHOICES.join(' | ')} (default auto)`, valueName: 'B' },
+    tune: { type: 'boolean', description: 'search the recipe (T, weights, feature term, lr) on the val split first, and compare with a tuned from-scratch baseline' },
+    'tune-budget': { type: 'string', description: 'search budget per search: 12t (trials) or 20m (minutes for both) (default 12t)', valueName: 'B' },
+    'tune-seeds': { type: 'string', description: 'seeds of the final distilled-vs-scratch comparison (default 2)', valueName: 'N' },
     out: { type: 'string', short: 'o', description: 'run directory to write', valueName: 'DIR' },
     resume: { type: 'string', description: 'continue the run in DIR from its last checkpoint', valueName: 'DIR' },
     force: { type: 'boolean', description: 'overwrite a non-empty --out' },
@@ -102,6 +119,7 @@ export const command: Command = {
     const pct = (x?: number) => (x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
     console.log(`student ${m.architecture.family} (${m.architecture.description}): ${m.architecture.paramCount} params, ${m.architecture.bytes.float32} bytes float32`);
     console.log(`test accuracy ${pct(m.test.accuracy)} (teacher ${pct(m.test.teacherAccuracy)}, agreement ${pct(m.test.agreement)}) on ${m.test.n} images; ${m.seconds.toFixed(1)}s on ${m.backend}`);
+    if (m.tune) console.log(`tune: ${m.tune.verdict}${m.tune.flags ? `\nchosen recipe: ${m.tune.flags}` : ''} (trials table: ${r.out}/tune/trials.md)`);
     console.log(`wrote ${r.out}/student/model.json, metrics.json, config.json`);
   },
 };

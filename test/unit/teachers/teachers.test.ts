@@ -102,7 +102,7 @@ test('layout: NCHW guessed from [N, 1, 8, 8]; ambiguous shapes ask for --teacher
   assert.throws(() => resolveLayout('auto', undefined, info(['N', 784]), 'm'), /has shape \[N, 784\]; expected an image batch/);
   // Declared NHWC, the [N, 1, 8, 8] file takes h=1, w=8, c=8: the 8x8x1 data does not fit, and the hint says why.
   const t = await loadTeacher({ path: FORMS.onnx.path, layout: 'nhwc' });
-  assert.throws(() => checkTeacherData(t, bandDataset()), /takes inputs \[1, 8, 8\] \(NHWC\) but bands has \[8, 8, 1\].*try --teacher-layout nchw/);
+  assert.throws(() => checkTeacherData(t, bandDataset()), /takes inputs \[1, 8, 8\] but bands has \[8, 8, 1\] \(h, w, c\).*try --teacher-layout nchw/);
   t.dispose();
 });
 

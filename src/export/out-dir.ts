@@ -1,0 +1,50 @@
+/**
+ * The export folder is replaced as a whole: built in a hidden staging sibling and renamed into place only when every
+ * artifact passed its checks, so a failed export never leaves a half-written folder (and, with --force, never
+ * destroys the previous export before the new one is complete).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { UserError } from '../core/errors.js';
+import { writeDirAtomic } from '../core/files.js';
+
+/**
+ * Refuses an output folder that exists and holds files unless `force`; with `force`, refuses a folder that holds the
+ * source model itself (replacing it would delete the model being exported).
+ */
+export async function checkOutDir(out: string, opts: { force: boolean; protect: string[] }): Promise<void> {
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory()) throw new UserError(`--out ${out}: exists and is a file; choose a folder path`);
+  const entries = await readdir(out);
+  if (entries.length === 0) return;
+  if (!opts.force) {
+    throw new UserError(`--out ${out}: folder exists and holds ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}); pass --force to replace it, or choose another --out`);
+  }
+  for (const p of opts.protect) {
+    const rel = relative(resolve(out), resolve(p));
+    if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+      throw new UserError(`--out ${out}: holds ${p}, which this export reads; --force would delete it. Choose another --out`);
+    }
+  }
+}
+
+/** Fills a staging folder with `fill` and puts it at `out`, replacing an existing `out` only after `fill` succeeded. */
+export async function replaceDirAtomic<T>(out: string, fill: (staging: string) => Promise<T>): Promise<T> {
+  if (!existsSync(out) || (await readdir(out)).length === 0) return writeDirAtomic(out, fill);
+  const tag = randomBytes(4).toString('hex');
+  const fresh = join(dirname(out), `.${basename(out)}.${tag}.new`);
+  const aside = join(dirname(out), `.${basename(out)}.${tag}.old`);
+  const result = await writeDirAtomic(fresh, fill);
+  await rename(out, aside);
+  try {
+    await rename(fresh, out);
+  } catch (e) {
+    await rename(aside, out);
+    await rm(fresh, { recursive: true, force: true });
+    throw e;
+  }
+  await rm(aside, { recursive: true, force: true });
+  return result;
+}
