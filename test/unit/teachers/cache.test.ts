@@ -163,3 +163,16 @@ test('reading rows keeps a bounded number of shard files open', async () => {
   assert.ok((r as unknown as { fds: Map<number, number> }).fds.size <= 8);
   r.dispose();
 });
+
+test('cache use: auto caches from the second pass over the training split on; off/on are obeyed; a loss without teacher terms never caches', async () => {
+  const { cacheDecision } = await import('../../../src/distill/teacher-cache/index.js');
+  const { DistillConfig } = await import('../../../src/config/schema.js');
+  const data = bandDataset(); // 160 training samples
+  const cfg = (o: object) => DistillConfig.parse({ teacher: { path: 't' }, ...o });
+  assert.equal(cacheDecision(cfg({ train: { epochs: 2 } }), data, true).use, true);
+  assert.equal(cacheDecision(cfg({ train: { epochs: 1 } }), data, true).use, false);
+  assert.match(cacheDecision(cfg({ train: { epochs: 3 }, data: { trainLimit: 40 } }), data, true).why, /over 120 samples, fewer than the 160 a cache would compute/);
+  assert.equal(cacheDecision(cfg({ train: { epochs: 1 }, cache: { use: 'on' } }), data, true).use, true);
+  assert.equal(cacheDecision(cfg({ train: { epochs: 9 }, cache: { use: 'off' } }), data, true).use, false);
+  assert.equal(cacheDecision(cfg({ train: { epochs: 9 } }), data, false).use, false);
+});

@@ -106,6 +106,20 @@ test('layout: NCHW guessed from [N, 1, 8, 8]; ambiguous shapes ask for --teacher
   t.dispose();
 });
 
+test('a file with open height/width needs --teacher-input-shape, which must agree with the dims it fixes', async () => {
+  const path = join(TEACHERS, 'tiny-dynamic.onnx');
+  await rejectsUser(loadTeacher(path), /leaves its input size open \(\[batch, 1, height, width\]\); give it with --teacher-input-shape HxWxC/);
+  await rejectsUser(loadTeacher({ path, inputShape: [8, 8, 3] }), /teacher.inputShape \[8, 8, 3\] disagrees with the file's input \[batch, 1, height, width\]/);
+  const t = await loadTeacher({ path, inputShape: [8, 8, 1] });
+  const ref = await loadTeacher(FORMS.onnx.path);
+  const x = tf.randomUniform([2, 8, 8, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const [a, b] = [await t.forward(x, []), await ref.forward(x, [])];
+  assert.deepEqual(Array.from(await a.logits.data()), Array.from(await b.logits.data()));
+  tf.dispose([x, a.logits, b.logits]);
+  t.dispose();
+  ref.dispose();
+});
+
 test('bad ONNX files: not ONNX, truncated, several outputs, unknown or integer taps', async () => {
   const dir = tmp();
   const notOnnx = join(dir, 'model.onnx');
