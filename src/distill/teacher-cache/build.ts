@@ -83,6 +83,7 @@ export async function buildCache(o: BuildCacheOptions): Promise<CacheIndex> {
       tf.dispose([b.x, b.y, out.logits, ...Object.values(out.features)]);
       const n = b.index!.length;
       for (let i = 0; i < n; i++) {
+        if (shard >= toShard) throw new Error(`teacher cache: ${o.data.name} yielded more than the ${endRow - firstRow} samples asked for (does its batches() honour offset and limit?)`);
         const base = ids.length * 4 + filled * rowBytes;
         ids[filled] = b.index![i]!;
         entries.forEach((e, k) => {
