@@ -8,7 +8,7 @@ export const TEACHER_OPTIONS: Command['options'] = {
   'teacher-layout': { type: 'string', description: 'input layout of the teacher: auto | nhwc | nchw (auto: tfjs NHWC, ONNX read off its input shape)', valueName: 'L' },
   'teacher-output': { type: 'string', description: 'output node/tensor/layer holding the class scores (default: the single output)', valueName: 'NAME' },
   'teacher-outputs': { type: 'string', description: 'what that output holds: auto | logits | probs (auto: last op Softmax or rows summing to 1)', valueName: 'K' },
-  'teacher-input-shape': { type: 'string', description: 'HxWxC the teacher takes, for files with open spatial dims (e.g. 224x224x3)', valueName: 'HxWxC' },
+  'teacher-input-shape': { type: 'string', description: 'input size the teacher takes, for files with open height/width (e.g. 224x224x3)', valueName: 'HxWxC' },
   'teacher-scale': { type: 'string', description: 'teacher input = (x·scale − mean) / std; x is the data as the student sees it (default 1)', valueName: 'S' },
   'teacher-mean': { type: 'string', description: 'per-channel mean subtracted for the teacher, e.g. 0.485,0.456,0.406', valueName: 'M,...' },
   'teacher-std': { type: 'string', description: 'per-channel std the teacher input is divided by, e.g. 0.229,0.224,0.225', valueName: 'S,...' },
