@@ -6,7 +6,7 @@ import type { Dataset } from '../../core/types.js';
 import type { Logger } from '../../core/progress.js';
 import type { DistillConfig } from '../../config/schema.js';
 import type { ModelTeacher } from '../teachers/model-teacher.js';
-import { liveTeacherOutputs, type TeacherOutputs } from '../teacher-outputs.js';
+import type { TeacherOutputs } from '../teacher-outputs.js';
 import { buildCache } from './build.js';
 import { CacheReader, checkCacheFits, readCacheIndex } from './reader.js';
 import { cacheKeyParts } from './key.js';
@@ -96,6 +96,3 @@ export async function openRunCache(o: RunCacheOptions): Promise<TeacherOutputs> 
   o.log.info(`teacher outputs: ${r.description}`);
   return r;
 }
-
-/** The live teacher as a source (when the cache is off). */
-export { liveTeacherOutputs };

@@ -66,12 +66,6 @@ export async function detectKind(file: string): Promise<TeacherKind> {
   return kind;
 }
 
-/** Opens the model file a teacher config names, without the teacher wrapper (for `inspect`). */
-export async function openTeacherModel(path: string): Promise<TeacherModel> {
-  const file = teacherFile(path);
-  return (await detectKind(file)).open(file);
-}
-
 /**
  * Loads a teacher: a tfjs LayersModel or GraphModel model.json, or an ONNX file (a folder holding one works too),
  * with its layout, output, output kind and preprocessing from `spec` (a path alone takes the defaults). Missing or

@@ -72,6 +72,24 @@ test('cached outputs equal the live teacher exactly (float32), and within half p
   r16.dispose();
 });
 
+test('cached logits equal the live ones exactly for tfjs teachers too (cache built at batch 256, read at 32)', async () => {
+  const data = bandDataset();
+  for (const form of [FORMS.layers, FORMS.graph]) {
+    const t = await loadTeacher(form.path);
+    const dir = join(tmp(), 'cache');
+    await buildCache({ teacher: t, data, taps: [form.taps[2]], out: dir, quiet: true });
+    const r = await CacheReader.open(dir);
+    for await (const b of data.batches('train', 32, { shuffleSeed: 4 })) {
+      const [live, cached] = [await t.forward(b.x, [form.taps[2]]), await r.forBatch(b, [form.taps[2]])];
+      assert.deepEqual(Array.from(await cached.logits.data()), Array.from(await live.logits.data()), form.path);
+      assert.deepEqual(Array.from(await cached.features[form.taps[2]]!.data()), Array.from(await live.features[form.taps[2]]!.data()));
+      tf.dispose([b.x, b.y, live.logits, cached.logits, ...Object.values(live.features), ...Object.values(cached.features)]);
+    }
+    r.dispose();
+    t.dispose();
+  }
+});
+
 test('step-1 loss (and the whole run) is identical with and without the cache', async () => {
   const data = bandDataset();
   const io = { inputShape: [8, 8, 1], numClasses: 3 };
