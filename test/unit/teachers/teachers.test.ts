@@ -106,6 +106,19 @@ test('layout: NCHW guessed from [N, 1, 8, 8]; ambiguous shapes ask for --teacher
   t.dispose();
 });
 
+test('an ONNX file taking NHWC input is detected as NHWC and fed without a transpose', async () => {
+  const nhwc = await loadTeacher(join(TEACHERS, 'tiny-nhwc.onnx'));
+  const nchw = await loadTeacher(FORMS.onnx.path);
+  assert.equal(nhwc.layout, 'nhwc');
+  assert.deepEqual(nhwc.inputShape, [8, 8, 1]);
+  const x = tf.randomUniform([3, 8, 8, 1], 0, 1, 'float32', 6) as tf.Tensor4D;
+  const [a, b] = [await nhwc.forward(x, []), await nchw.forward(x, [])];
+  assert.deepEqual(Array.from(await a.logits.data()), Array.from(await b.logits.data()));
+  tf.dispose([x, a.logits, b.logits]);
+  nhwc.dispose();
+  nchw.dispose();
+});
+
 test('a file with open height/width needs --teacher-input-shape, which must agree with the dims it fixes', async () => {
   const path = join(TEACHERS, 'tiny-dynamic.onnx');
   await rejectsUser(loadTeacher(path), /leaves its input size open \(\[batch, 1, height, width\]\); give it with --teacher-input-shape HxWxC/);
