@@ -11,5 +11,6 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     load: async () => (await import('./commands/export.js')).command,
   },
   bench: { summary: "benchmark the run's exported student and its teacher on deployment targets", load: async () => (await import('./commands/bench.js')).command },
+  run: { summary: 'distill → export → bench → report in one resumable run directory', load: async () => (await import('./commands/run.js')).command },
   targets: { summary: 'list, validate or describe deployment targets (targets/*.json)', load: async () => (await import('./commands/targets.js')).command },
 };

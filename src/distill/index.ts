@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { rm, mkdir } from 'node:fs/promises';
+import { rm, mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Dataset, IOSpec, StudentFamily, Teacher } from '../core/types.js';
@@ -40,6 +40,8 @@ export interface DistillOptions {
   source?: string;
   /** Recompute the teacher cache even when one that fits exists (or when one built for something else is there). */
   rebuildCache?: boolean;
+  /** Entries of `out` that `force` keeps (a pipeline's own state files). */
+  preserve?: string[];
 }
 
 /** The chosen student architecture, as recorded in metrics.json. */
@@ -212,10 +214,10 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
       const r = DistillConfig.safeParse(saved);
       return r.success ? r.data : saved;
     };
-    const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out', normalize });
+    const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out', normalize, ...(opts.preserve ? { preserve: opts.preserve } : {}) });
     if (mode === 'fresh') {
-      await rm(out, { recursive: true, force: true });
       await mkdir(out, { recursive: true });
+      for (const entry of await readdir(out)) if (!opts.preserve?.includes(entry)) await rm(join(out, entry), { recursive: true, force: true });
       await writeJsonAtomic(join(out, RUN_FILES.config), c);
     }
     log.info(`student: ${family.name} (${arch.record.description}), ${arch.record.paramCount} params; teacher ${teacher?.id ?? 'none (labels only)'}; data ${data.name} (${data.size('train')}/${data.size('val')}/${data.size('test')})`);

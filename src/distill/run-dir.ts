@@ -24,8 +24,8 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | und
  * resumed runs need one written by the same config (after `normalize`, which fills in defaults; the backend and the
  * teacher cache's use and place may change).
  */
-export async function prepareRunDir(out: string, opts: { resume: boolean; force: boolean; config: unknown; flag: string; normalize?: (saved: unknown) => unknown }): Promise<'fresh' | 'resume'> {
-  const exists = existsSync(out) && readdirSync(out).length > 0;
+export async function prepareRunDir(out: string, opts: { resume: boolean; force: boolean; config: unknown; flag: string; preserve?: string[]; normalize?: (saved: unknown) => unknown }): Promise<'fresh' | 'resume'> {
+  const exists = existsSync(out) && readdirSync(out).some((e) => !opts.preserve?.includes(e));
   if (opts.resume) {
     if (!exists) throw new UserError(`--resume ${out}: no run there to resume (the directory is missing or empty); start one with --out ${out}`);
     if (existsSync(join(out, RUN_FILES.metrics))) throw new UserError(`--resume ${out}: this run already finished (metrics.json is written); start a new one with another --out`);

@@ -44,6 +44,17 @@ function tryNodePackage(pkg: string): { ok: true } | { ok: false; reason: string
   }
 }
 
+/**
+ * Why a tfjs-node flavour that loaded gave no usable 'tensorflow' backend. The usual cause: it resolved its own
+ * @tensorflow/tfjs-core (a version other than ours), so it registered the backend in an engine we never use.
+ */
+function nodeBackendFailure(tf: typeof tfType, pkg: string): string {
+  if (!tf.findBackendFactory('tensorflow')) {
+    return `${pkg} loaded but registered its backend with another copy of @tensorflow/tfjs-core; install ${pkg}@${tf.version_core} to match @tensorflow/tfjs`;
+  }
+  return `${pkg} loaded but its backend failed to initialise`;
+}
+
 async function activate(tf: typeof tfType, name: string): Promise<boolean> {
   try {
     return await tf.setBackend(name);
@@ -78,10 +89,10 @@ export async function initBackend(choice: BackendChoice, log?: Logger): Promise<
       if (!usingGpu) passedOver.push({ backend: 'tensorflow GPU', reason: 'tfjs-node-gpu found no CUDA device; using it on the CPU' });
       return pick({ name: 'tensorflow', gpu: usingGpu, passedOver });
     }
-    passedOver.push({ backend: 'tensorflow (tfjs-node-gpu)', reason: gpu.ok ? 'backend failed to initialise' : gpu.reason });
+    passedOver.push({ backend: 'tensorflow (tfjs-node-gpu)', reason: gpu.ok ? nodeBackendFailure(tf, '@tensorflow/tfjs-node-gpu') : gpu.reason });
     const cpuPkg = gpu.ok ? { ok: false as const, reason: 'skipped: tfjs-node-gpu is loaded' } : tryNodePackage('@tensorflow/tfjs-node');
     if (cpuPkg.ok && (await activate(tf, 'tensorflow'))) return pick({ name: 'tensorflow', gpu: false, passedOver });
-    passedOver.push({ backend: 'tensorflow (tfjs-node)', reason: cpuPkg.ok ? 'backend failed to initialise' : cpuPkg.reason });
+    passedOver.push({ backend: 'tensorflow (tfjs-node)', reason: cpuPkg.ok ? nodeBackendFailure(tf, '@tensorflow/tfjs-node') : cpuPkg.reason });
     if (choice === 'tensorflow') {
       throw new UserError(
         `--backend tensorflow: not available (${passedOver.map((p) => p.reason).join('; ')}); install @tensorflow/tfjs-node@4.22.0 (or -gpu with CUDA 11.2 + cuDNN 8.1), or use --backend auto|wasm|cpu`,

@@ -1,10 +1,85 @@
 import type * as tfType from '@tensorflow/tfjs';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import type { TrainingKernel } from './common.js';
+import { batchMatMul } from './batch-mat-mul.js';
+import { batchNormGrad, registerBatchNormGradient } from './batch-norm-grad.js';
+import { clipByValueGrad, registerClipByValueGradient } from './clip-by-value-grad.js';
+import { cast } from './cast.js';
+import { conv2DBackpropFilter } from './conv2d-backprop-filter.js';
+import { conv2DBackpropInput } from './conv2d-backprop-input.js';
+import { depthwiseBackpropFilter } from './depthwise-backprop-filter.js';
+import { depthwiseBackpropInput } from './depthwise-backprop-input.js';
+import { identity } from './identity.js';
+import { maxPoolGrad } from './max-pool-grad.js';
+import { meanGrad, registerMeanGradient } from './mean-grad.js';
+import { tile } from './tile.js';
+
+/**
+ * Every kernel this module registers: first the three the wasm backend lacks and the fused gradients (ReLU6,
+ * BatchNorm, Mean), then faster replacements of existing wasm kernels.
+ */
+export const TRAINING_KERNELS: readonly TrainingKernel[] = [
+  conv2DBackpropFilter,
+  depthwiseBackpropInput,
+  depthwiseBackpropFilter,
+  clipByValueGrad,
+  batchNormGrad,
+  meanGrad,
+  conv2DBackpropInput,
+  tile,
+  maxPoolGrad,
+  batchMatMul,
+  identity,
+  cast,
+];
+
+// Marks configs registered here, so a second call (even from a second copy of this module, as tsx and a built
+// dist can both load) recognises them instead of wrapping our own kernel as the "original".
+const MARK = Symbol.for('edge-distill.wasm-training.kernel');
+
+type MarkedConfig = KernelConfig & { [MARK]?: true };
+
+export interface RegisterOptions {
+  /**
+   * Also replace existing wasm kernels with the faster ones here (default true). False registers only the missing
+   * gradient kernels, which is enough to train and is useful to measure what the overrides buy.
+   */
+  overrides?: boolean;
+}
 
 /**
  * Registers the gradient kernels the tfjs wasm backend lacks (and faster versions of slow ones) so that models
- * can be trained on wasm. Safe to call more than once. Returns the names of the kernels it registered.
+ * can be trained on wasm. Safe to call more than once, before or after the wasm backend is initialised. A replaced
+ * kernel keeps the original's setupFunc (which binds its wasm function) so ours can fall back to it for cases it
+ * does not handle. Returns the names of the kernels registered by this module.
  */
-export function registerWasmTrainingKernels(tf: typeof tfType): string[] {
-  void tf;
-  return [];
+export function registerWasmTrainingKernels(tf: typeof tfType, options: RegisterOptions = {}): string[] {
+  const overrides = options.overrides ?? true;
+  const names: string[] = [];
+  for (const k of TRAINING_KERNELS) {
+    if (k.override && !overrides) continue;
+    const existing = tf.getKernel(k.kernelName, 'wasm') as MarkedConfig | undefined;
+    if (existing?.[MARK]) {
+      names.push(k.kernelName);
+      continue;
+    }
+    if (existing) tf.unregisterKernel(k.kernelName, 'wasm');
+    const config: MarkedConfig = {
+      kernelName: k.kernelName,
+      backendName: 'wasm',
+      kernelFunc: k.make(tf, existing?.kernelFunc),
+      [MARK]: true,
+    };
+    if (existing?.setupFunc) config.setupFunc = existing.setupFunc;
+    if (existing?.disposeFunc) config.disposeFunc = existing.disposeFunc;
+    tf.registerKernel(config);
+    names.push(k.kernelName);
+  }
+  if (overrides) {
+    // Gradients whose tfjs composition makes many passes over an activation: on wasm they run as one kernel each.
+    registerClipByValueGradient(tf);
+    registerBatchNormGradient(tf);
+    registerMeanGradient(tf);
+  }
+  return names;
 }

@@ -1,0 +1,47 @@
+import type { ClipByValueAttrs, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import { input, Ops, overrideGradient, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
+
+/** Name of the fused ClipByValue gradient kernel (registered for wasm only). */
+export const CLIP_GRAD_KERNEL = 'EdgeDistillClipByValueGrad';
+
+/**
+ * dx = dy where clipValueMin ≤ x ≤ clipValueMax, else 0, in one pass. tfjs's gradient of ClipByValue (ReLU6 in
+ * every MobileNet-style block) is five kernels: greaterEqual, lessEqual, logicalAnd, zerosLike and where, each a
+ * full pass over the activation with broadcasting of a scalar, together about a tenth of such a step on wasm.
+ */
+export const clipByValueGrad: TrainingKernel = {
+  kernelName: CLIP_GRAD_KERNEL,
+  override: false,
+  make(tf: Tf): KernelFunc {
+    return ((args: KernelArgs): TensorInfo => {
+      const dyT = input(args, 'dy');
+      const xT = input(args, 'x');
+      const { clipValueMin: lo, clipValueMax: hi } = args.attrs as unknown as ClipByValueAttrs;
+      const ops = new Ops(tf, args.backend);
+      const outT = ops.alloc(dyT.shape);
+      const x = ops.f32(xT);
+      const dy = ops.f32(dyT);
+      const out = ops.f32(outT);
+      for (let i = 0; i < out.length; i++) {
+        const v = x[i]!;
+        out[i] = v >= lo && v <= hi ? dy[i]! : 0;
+      }
+      return outT;
+    }) as unknown as KernelFunc;
+  },
+};
+
+/**
+ * Replaces the ClipByValue gradient with one that runs {@link CLIP_GRAD_KERNEL} when the active backend is wasm and
+ * the operands are float32 of equal shape, and tfjs's own gradient otherwise (so other backends are unchanged).
+ */
+export function registerClipByValueGradient(tf: Tf): void {
+  overrideGradient(tf, 'ClipByValue', (original) => (dy, saved, attrs) => {
+    const x = saved[0];
+    const g = dy as Tensor;
+    if (tf.getBackend() !== 'wasm' || !x || x.dtype !== 'float32' || g.dtype !== 'float32' || !tf.util.arraysEqual(x.shape, g.shape)) {
+      return original(dy, saved, attrs);
+    }
+    return { x: () => tf.engine().runKernel(CLIP_GRAD_KERNEL, { dy: g, x }, attrs) as Tensor };
+  });
+}

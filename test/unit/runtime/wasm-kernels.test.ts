@@ -1,0 +1,268 @@
+// Each wasm training kernel against the cpu backend's kernel of the same name, on random inputs over a grid of
+// shapes, strides, paddings and dilations (odd sizes and tfjs's asymmetric 'same' padding at stride 2 included).
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { host, relError, runKernel, setup, tf, type HostTensor } from './wasm-helpers.js';
+
+type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
+type Pair = number | [number, number];
+const TOL = 1e-4;
+
+before(setup);
+
+const PADS: Pad[] = [];
+const explicit: Pad = [
+  [0, 0],
+  [1, 0],
+  [2, 1],
+  [0, 0],
+];
+PADS.push('valid', 'same', explicit);
+const wide: Pad = [
+  [0, 0],
+  [3, 2],
+  [0, 4],
+  [0, 0],
+];
+
+function convOut(xShape: number[], k: [number, number, number, number], strides: Pair, dil: Pair, pad: Pad, depthwise: boolean): number[] | undefined {
+  try {
+    const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], k, strides, dil, pad, undefined, depthwise);
+    return info.outShape.every((d) => d > 0) ? info.outShape : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function label(...parts: unknown[]): string {
+  return parts.map((p) => JSON.stringify(p)).join(' ');
+}
+
+function check(got: HostTensor, want: HostTensor, what: string): void {
+  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
+  const e = relError(got.values, want.values);
+  assert.ok(e <= TOL, `${what}: relative error ${e}`);
+}
+
+interface ConvCase {
+  x: [number, number, number, number];
+  k: [number, number]; // filter height, width
+  co: number;
+  strides: Pair;
+  pad: Pad;
+}
+
+const convCases: ConvCase[] = [];
+for (const x of [
+  [2, 7, 7, 3],
+  [3, 8, 8, 2],
+  [1, 9, 6, 4],
+] as [number, number, number, number][]) {
+  for (const k of [
+    [3, 3],
+    [1, 1],
+    [2, 2],
+    [5, 3],
+  ] as [number, number][]) {
+    for (const strides of [1, 2, [2, 1], 3] as Pair[]) {
+      for (const pad of PADS) {
+        if ((k[0] === 1 || k[0] === 2) && strides === 3) continue; // keep the grid small
+        convCases.push({ x, k, co: 5, strides, pad });
+      }
+    }
+  }
+}
+convCases.push({ x: [2, 6, 7, 2], k: [2, 2], co: 3, strides: 1, pad: wide }, { x: [2, 6, 7, 2], k: [2, 2], co: 3, strides: 2, pad: wide });
+
+describe('Conv2DBackpropFilter and Conv2DBackpropInput (wasm vs cpu)', () => {
+  test(`${convCases.length} shape/stride/padding cases`, async () => {
+    let n = 0;
+    for (const [i, c] of convCases.entries()) {
+      const filterShape: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.co];
+      const out = convOut(c.x, filterShape, c.strides, 1, c.pad, false);
+      if (!out) continue;
+      n++;
+      const x = host(c.x, 10 + i);
+      const dy = host(out, 1000 + i);
+      const filter = host(filterShape, 2000 + i);
+      const what = label(c);
+      const fAttrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape };
+      check(await runKernel('wasm', 'Conv2DBackpropFilter', { x, dy }, fAttrs), await runKernel('cpu', 'Conv2DBackpropFilter', { x, dy }, fAttrs), `filter ${what}`);
+      const iAttrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
+      check(await runKernel('wasm', 'Conv2DBackpropInput', { dy, filter }, iAttrs), await runKernel('cpu', 'Conv2DBackpropInput', { dy, filter }, iAttrs), `input ${what}`);
+    }
+    assert.ok(n > 60, `only ${n} valid cases`);
+  });
+});
+
+/** Inserts (d−1) zeros between filter taps: a dilation-1 filter equal to `f` at dilation d. */
+function dilateFilter(f: HostTensor, dh: number, dw: number): HostTensor {
+  const [kh, kw, c, m] = f.shape as [number, number, number, number];
+  const eh = (kh - 1) * dh + 1;
+  const ew = (kw - 1) * dw + 1;
+  const out = new Float32Array(eh * ew * c * m);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) out.set(f.values.subarray((i * kw + j) * c * m, (i * kw + j + 1) * c * m), (i * dh * ew + j * dw) * c * m);
+  }
+  return { values: out, shape: [eh, ew, c, m] };
+}
+
+/** Keeps the taps of a dilated filter gradient that belong to the undilated filter. */
+function undilate(g: HostTensor, kh: number, kw: number, dh: number, dw: number): HostTensor {
+  const [, ew, c, m] = g.shape as [number, number, number, number];
+  const out = new Float32Array(kh * kw * c * m);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) out.set(g.values.subarray((i * dh * ew + j * dw) * c * m, (i * dh * ew + j * dw + 1) * c * m), (i * kw + j) * c * m);
+  }
+  return { values: out, shape: [kh, kw, c, m] };
+}
+
+interface DwCase {
+  x: [number, number, number, number];
+  k: [number, number];
+  m: number;
+  strides: Pair;
+  dil: Pair;
+  pad: Pad;
+}
+
+const dwCases: DwCase[] = [];
+for (const x of [
+  [2, 7, 7, 3],
+  [3, 8, 8, 4],
+  [1, 9, 6, 2],
+] as [number, number, number, number][]) {
+  for (const k of [
+    [3, 3],
+    [1, 1],
+    [5, 3],
+  ] as [number, number][]) {
+    for (const [strides, dil] of [
+      [1, 1],
+      [2, 1],
+      [[2, 1], 1],
+      [1, 2],
+      [2, [2, 1]],
+    ] as [Pair, Pair][]) {
+      for (const pad of PADS) {
+        for (const m of [1, 2]) {
+          if (m === 2 && (k[0] === 1 || pad === explicit)) continue; // keep the grid small
+          dwCases.push({ x, k, m, strides, dil, pad });
+        }
+      }
+    }
+  }
+}
+dwCases.push({ x: [2, 6, 7, 3], k: [2, 2], m: 1, strides: 1, dil: 1, pad: wide }, { x: [2, 6, 7, 3], k: [2, 2], m: 2, strides: 2, dil: 1, pad: wide });
+
+describe('DepthwiseConv2dNativeBackpropInput and -Filter (wasm vs cpu)', () => {
+  // The cpu kernels ignore dilations in the input gradient, so the reference runs at dilation 1 with the filter
+  // dilated by inserting zeros, which is the same convolution.
+  test(`${dwCases.length} shape/multiplier/stride/dilation/padding cases`, async () => {
+    let n = 0;
+    for (const [i, c] of dwCases.entries()) {
+      const [dh, dw] = typeof c.dil === 'number' ? [c.dil, c.dil] : c.dil;
+      const filterShape: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.m];
+      const out = convOut(c.x, filterShape, c.strides, c.dil, c.pad, true);
+      if (!out) continue;
+      n++;
+      const x = host(c.x, 30 + i);
+      const dy = host(out, 3000 + i);
+      const filter = host(filterShape, 4000 + i);
+      const dilated = dilateFilter(filter, dh, dw);
+      const what = label(c);
+      const base = { strides: c.strides, pad: c.pad };
+      const gotIn = await runKernel('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...base, dilations: c.dil, inputShape: c.x });
+      const wantIn = await runKernel('cpu', 'DepthwiseConv2dNativeBackpropInput', { dy, filter: dilated }, { ...base, dilations: 1, inputShape: c.x });
+      check(gotIn, wantIn, `input ${what}`);
+      const gotF = await runKernel('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...base, dilations: c.dil, filterShape });
+      const wantWide = await runKernel('cpu', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...base, dilations: 1, filterShape: dilated.shape });
+      check(gotF, undilate(wantWide, c.k[0], c.k[1], dh, dw), `filter ${what}`);
+    }
+    assert.ok(n > 80, `only ${n} valid cases`);
+  });
+});
+
+describe('MaxPoolGrad (wasm vs cpu)', () => {
+  test('windows, strides and paddings, with ties after relu', async () => {
+    let i = 0;
+    for (const xShape of [
+      [2, 8, 8, 3],
+      [1, 7, 9, 5],
+    ]) {
+      for (const [filterSize, strides] of [
+        [2, 2],
+        [3, 2],
+        [3, 1],
+        [[2, 3], [1, 2]],
+      ] as [Pair, Pair][]) {
+        for (const pad of ['valid', 'same', 1] as const) {
+          for (const relu of [false, true]) {
+            i++;
+            const x = host(xShape, 50 + i);
+            if (relu) x.values.forEach((v, j) => (x.values[j] = Math.max(0, Math.round(v * 2) / 2)));
+            const attrs = { filterSize, strides, pad, dimRoundingMode: pad === 1 ? 'floor' : undefined };
+            const output = await runKernel('cpu', 'MaxPool', { x }, attrs);
+            const dy = host(output.shape, 5000 + i);
+            const inputs = { dy, input: x, output };
+            check(await runKernel('wasm', 'MaxPoolGrad', inputs, attrs), await runKernel('cpu', 'MaxPoolGrad', inputs, attrs), label(xShape, attrs, relu));
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('Tile (wasm vs cpu)', () => {
+  test('ranks 1-5, float32 and int32', async () => {
+    const cases: [number[], number[]][] = [
+      [[3], [4]],
+      [[2, 3], [1, 1]],
+      [[2, 3], [3, 2]],
+      [[1, 1, 1, 5], [4, 3, 2, 1]],
+      [[2, 1, 3, 2], [1, 4, 1, 3]],
+      [[2, 2, 1, 1, 3], [2, 1, 3, 2, 1]],
+    ];
+    for (const [k, [shape, reps]] of cases.entries()) {
+      const x = host(shape, 70 + k);
+      check(await runKernel('wasm', 'Tile', { x }, { reps }), await runKernel('cpu', 'Tile', { x }, { reps }), label(shape, reps));
+      for (const backend of ['wasm', 'cpu'] as const) await tf.setBackend(backend);
+      const ints = Int32Array.from(x.values, (v) => Math.round(v * 100));
+      const run = async (b: 'wasm' | 'cpu') => {
+        await tf.setBackend(b);
+        return tf.tidy(() => Array.from(tf.tile(tf.tensor(ints, shape, 'int32'), reps).dataSync()));
+      };
+      assert.deepEqual(await run('wasm'), await run('cpu'), `int32 ${label(shape, reps)}`);
+    }
+  });
+});
+
+describe('BatchMatMul with transposes (wasm vs cpu)', () => {
+  test('transposeA, transposeB, both', async () => {
+    for (const [transposeA, transposeB] of [[true, false], [false, true], [true, true]]) {
+      const a = host(transposeA ? [2, 7, 3] : [2, 3, 7], 90);
+      const b = host(transposeB ? [2, 5, 7] : [2, 7, 5], 91);
+      const attrs = { transposeA, transposeB };
+      check(await runKernel('wasm', 'BatchMatMul', { a, b }, attrs), await runKernel('cpu', 'BatchMatMul', { a, b }, attrs), label(attrs));
+    }
+  });
+});
+
+describe('Identity and same-dtype Cast share memory safely (wasm)', () => {
+  test('a clone or cast outlives its source; real casts still convert', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const ids = backend.numDataIds();
+    const x = tf.tensor([1.5, -2.25, 3]);
+    const y = tf.clone(x);
+    x.dispose();
+    const z = tf.cast(y, 'float32');
+    y.dispose();
+    assert.deepEqual(Array.from(z.dataSync()), [1.5, -2.25, 3]);
+    const i = tf.cast(z, 'int32');
+    assert.equal(i.dtype, 'int32');
+    assert.deepEqual(Array.from(i.dataSync()), [1, -2, 3]);
+    tf.dispose([z, i]);
+    assert.equal(backend.numDataIds(), ids);
+  });
+});
