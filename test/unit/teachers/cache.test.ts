@@ -194,3 +194,26 @@ test('cache use: auto caches from the second pass over the training split on; of
   assert.equal(cacheDecision(cfg({ train: { epochs: 9 }, cache: { use: 'off' } }), data, true).use, false);
   assert.equal(cacheDecision(cfg({ train: { epochs: 9 } }), data, false).use, false);
 });
+
+test('a run reuses a cache that fits, rebuilds it on request, and refuses a directory that is not a cache', async () => {
+  const { openRunCache } = await import('../../../src/distill/teacher-cache/index.js');
+  const { DistillConfig } = await import('../../../src/config/schema.js');
+  const data = bandDataset();
+  const config = DistillConfig.parse({ teacher: { path: FORMS.onnx.path } });
+  const dir = join(tmp(), 'cache');
+  const lines: string[] = [];
+  const log = { info: (m: string) => lines.push(m), warn: () => undefined };
+  const open = (rebuild: boolean, d = dir) => openRunCache({ config, teacher, data, taps: [TAP], dir: d, rebuild, log, quiet: true });
+  (await open(false)).dispose();
+  assert.match(lines.join('\n'), /teacher cache: 160 of 160 training samples/);
+  lines.length = 0;
+  (await open(false)).dispose();
+  assert.match(lines.join('\n'), /reusing teacher cache/);
+  assert.doesNotMatch(lines.join('\n'), /training samples →/, 'not rebuilt');
+  lines.length = 0;
+  (await open(true)).dispose();
+  assert.match(lines.join('\n'), /teacher cache: 160 of 160 training samples/);
+  const other = tmp();
+  writeFileSync(join(other, 'notes.txt'), 'mine');
+  await rejectsUser(open(false, other), /exists, is not empty and is not a teacher cache \(no index.json\); choose another directory/);
+});
