@@ -91,7 +91,13 @@ export async function openRunCache(o: RunCacheOptions): Promise<TeacherOutputs> 
     return r;
   }
   if (has) await rm(o.dir, { recursive: true, force: true });
-  await buildCache({ teacher: o.teacher, data: o.data, taps: o.taps, featureDtype: o.config.cache.dtype, out: o.dir, log: o.log, quiet: o.quiet });
+  try {
+    await buildCache({ teacher: o.teacher, data: o.data, taps: o.taps, featureDtype: o.config.cache.dtype, out: o.dir, log: o.log, quiet: o.quiet });
+  } catch (e) {
+    // Runs sharing a --cache DIR may build it at the same time: the first rename wins and the others use its cache.
+    if (!existsSync(join(o.dir, INDEX_FILE))) throw e;
+    o.log.info(`teacher cache: another process finished ${o.dir} first; using it`);
+  }
   const r = await CacheReader.open(o.dir, want);
   o.log.info(`teacher outputs: ${r.description}`);
   return r;
