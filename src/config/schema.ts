@@ -29,6 +29,10 @@ export const StudentConfig = z
     params: z.record(z.string(), z.unknown()).optional(),
     maxBytes: z.number().int().positive().optional(),
     weights: z.enum(WEIGHT_PRECISIONS).default('float32'),
+    /** Deployment target file (targets/*.json): its byte budget and precision size the student (see src/sizing). */
+    target: z.string().min(1).optional(),
+    /** `latency`: measure candidates on `target` and keep those within its latency budget too (default bytes). */
+    sizeBy: z.enum(['bytes', 'latency']).optional(),
   })
   .strict();
 

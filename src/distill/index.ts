@@ -23,6 +23,9 @@ import type { Recipe } from '../tune/space.js';
 import { prepareRunDir, RUN_FILES } from './run-dir.js';
 import { assertCacheable, cacheDecision, cacheDirFor, openRunCache, precheckCache } from './teacher-cache/index.js';
 import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
+import { applyTargetBudget } from '../sizing/target-budget.js';
+import { latencySizedParams, SIZING_FILE } from '../sizing/distill-step.js';
+import type { SizingReport } from '../sizing/report.js';
 
 /** Options of {@link distill}. `config` is a (partial) DistillConfig; defaults fill the rest. */
 export interface DistillOptions {
@@ -53,6 +56,8 @@ export interface ArchitectureRecord {
   /** Exported weight bytes at each precision. */
   bytes: Record<keyof typeof BYTES_PER_WEIGHT, number>;
   candidates?: { description: string; paramCount: number; bytes: number; fits: boolean }[];
+  /** Latency sizing (--size-by latency): the measured candidate table, also in RUN/sizing.json. */
+  sizing?: SizingReport;
 }
 
 /** metrics.json of a run. */
@@ -182,7 +187,9 @@ export async function openConfiguredData(c: DistillConfig, log: Logger, inputSha
 export async function distill(opts: DistillOptions): Promise<DistillResult> {
   const log = opts.log ?? stderrLogger;
   const t0 = performance.now();
-  const c = resolveDistillConfig(opts.config, opts.source);
+  // --target fills the byte budget (and its precision) before validation, so explicit values still win.
+  const { config, target } = await applyTargetBudget(opts.config);
+  const c = resolveDistillConfig(config, opts.source);
   const backend: BackendInfo = await initBackend(c.train.backend, log);
   const teacher = c.teacher ? await loadTeacher(c.teacher) : undefined;
   let teacherOutputs: TeacherOutputs | undefined;
@@ -195,10 +202,18 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     }
     const family = studentFamilies.get(c.student.family);
     const io: IOSpec = { inputShape: data.inputShape, numClasses: data.numClasses };
-    const arch = pickArchitecture(family, c, io, log);
     const out = resolve(opts.out);
+    const normalize = (saved: unknown) => {
+      const r = DistillConfig.safeParse(saved);
+      return r.success ? r.data : saved;
+    };
+    const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out', normalize, ...(opts.preserve ? { preserve: opts.preserve } : {}) });
+    // Measuring takes a while, so it runs after the cheap checks of the run directory (which write nothing).
+    const sized = c.student.sizeBy === 'latency' ? await latencySizedParams({ family, c, io, data, target, out, resume: mode === 'resume', log }) : undefined;
+    const arch = pickArchitecture(family, sized ? { ...c, student: { ...c.student, params: sized.params as Record<string, unknown> } } : c, io, log);
+    if (sized) arch.record.sizing = sized.report;
     const built = family.build(arch.params, io, c.train.seed);
-    // Taps, adapter shapes and an existing cache are checked before the run directory is touched.
+    // Taps, adapter shapes and an existing cache are checked before anything is written to the run directory.
     const lossTaps = teacherTapsOf(c.loss);
     if (teacher) teacher.checkTaps(lossTaps);
     const needsTeacher = await checkLossShapes(built, teacher, c.loss, data.numClasses);
@@ -208,17 +223,14 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     const { dir: cacheDir, shared } = cacheDirFor(c, out);
     if (teacher && cache?.use) {
       assertCacheable(c);
-      await precheckCache(cacheDir, teacher, data, taps, c, opts.rebuildCache ?? false);
+      // A fresh run starts from an empty directory, so only a shared cache or a resumed run's can be there already.
+      if (shared || mode === 'resume') await precheckCache(cacheDir, teacher, data, taps, c, opts.rebuildCache ?? false);
     }
-    const normalize = (saved: unknown) => {
-      const r = DistillConfig.safeParse(saved);
-      return r.success ? r.data : saved;
-    };
-    const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out', normalize, ...(opts.preserve ? { preserve: opts.preserve } : {}) });
     if (mode === 'fresh') {
       await mkdir(out, { recursive: true });
       for (const entry of await readdir(out)) if (!opts.preserve?.includes(entry)) await rm(join(out, entry), { recursive: true, force: true });
       await writeJsonAtomic(join(out, RUN_FILES.config), c);
+      if (arch.record.sizing) await writeJsonAtomic(join(out, SIZING_FILE), arch.record.sizing);
     }
     log.info(`student: ${family.name} (${arch.record.description}), ${arch.record.paramCount} params; teacher ${teacher?.id ?? 'none (labels only)'}; data ${data.name} (${data.size('train')}/${data.size('val')}/${data.size('test')})`);
     if (teacher && cache) {
