@@ -159,7 +159,10 @@ export class ModelTeacher implements Teacher {
 
   async forward(x: tf.Tensor4D, taps: readonly string[]): Promise<Outputs> {
     this.checkTaps(taps);
-    const raw = await this.runRaw(x, [this.output, ...taps]);
+    // Each tensor is fetched once (a tap may name the output itself; runtimes refuse or warn on repeats).
+    const fetch = [...new Set([this.output, ...taps])];
+    const got = await this.runRaw(x, fetch);
+    const raw = [this.output, ...taps].map((n) => got[fetch.indexOf(n)]!);
     return tf.tidy(() => {
       const out = tf.reshape(raw[0]!, [x.shape[0], this.numClasses]);
       const logits = this.outputKind.kind === 'probs' ? tf.log(tf.clipByValue(out, 1e-12, 1)) : out;
@@ -169,7 +172,7 @@ export class ModelTeacher implements Teacher {
         features[t] = this.layout === 'nchw' && f.rank === 4 ? tf.transpose(f, [0, 2, 3, 1]) : f;
       });
       const keep = new Set<tf.Tensor>([logits, ...Object.values(features)]);
-      for (const r of raw) if (!keep.has(r)) r.dispose();
+      for (const r of got) if (!keep.has(r)) r.dispose();
       return { logits, features } as unknown as tf.TensorContainerObject;
     }) as unknown as Outputs;
   }

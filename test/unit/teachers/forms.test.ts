@@ -113,3 +113,17 @@ test('tensor count is stable across forward calls of every kind (no leak)', asyn
     t.dispose();
   }
 });
+
+test('a tap may name the output itself (fetched once, returned as both)', async () => {
+  for (const form of [FORMS.layers, FORMS.onnx]) {
+    const t = await loadTeacher(form.path);
+    const x = tf.randomUniform([2, 8, 8, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const n = tf.memory().numTensors;
+    const o = await t.forward(x, [t.output, form.taps[0]]);
+    assert.deepEqual(Array.from(await o.features[t.output]!.data()), Array.from(await o.logits.data()));
+    tf.dispose([o.logits, ...Object.values(o.features)]);
+    assert.equal(tf.memory().numTensors, n, 'nothing leaked');
+    x.dispose();
+    t.dispose();
+  }
+});
