@@ -11,7 +11,10 @@ export { studentFamilies } from './distill/students/index.js';
 export { lossTerms, buildLoss } from './distill/losses/index.js';
 export { chooseStudent } from './distill/sizing.js';
 export { openDataset, type OpenDatasetOptions } from './data/index.js';
-export { loadTeacher } from './distill/teachers/index.js';
+export { loadTeacher, teacherKinds, ModelTeacher, type TeacherKind } from './distill/teachers/index.js';
+export { inspectTeacher, formatReport, type TeacherReport } from './distill/teachers/inspect.js';
+export { buildCache, mergeCaches, CacheReader, type BuildCacheOptions } from './distill/teacher-cache/index.js';
+export { liveTeacherOutputs, type TeacherOutputs } from './distill/teacher-outputs.js';
 export * from './config/schema.js';
 export {
   exportModel,
