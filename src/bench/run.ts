@@ -11,7 +11,7 @@ import { builtinTargetsDir, loadTargets, targetPrecisions, type Target } from '.
 import { loadTf } from '../runtime/backend.js';
 import { loadTestData } from './data.js';
 import { describeSource, readExportManifest, readRunConfig, resolveTeacherPath } from './run-dir.js';
-import { teacherOnnx, teacherTfjs, type TeacherOnnx } from './teacher.js';
+import { teacherOnnx, teacherTfjs, teacherUnsupported, type TeacherOnnx } from './teacher.js';
 import { createResources } from './resources.js';
 import { runnerFor } from './runners/registry.js';
 import { artifactSummary, benchModel, type Measured } from './bench-one.js';
@@ -58,7 +58,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const { manifest, exportDir } = await readExportManifest(runDir);
   const targets = selectTargets(await loadTargets(opts.targets?.length ? opts.targets : [join(builtinTargetsDir(), '*.json')]), opts.only);
   const teacherPath = resolveTeacherPath(runDir, config.teacher.path);
-  const teacherTf = await teacherTfjs(teacherPath);
+  const teacherSkip = await teacherUnsupported(teacherPath);
+  const teacherTf = teacherSkip ? undefined : await teacherTfjs(teacherPath);
   const quick = Boolean(opts.quick);
   // Warnings off (tfjs 4.22's prod mode does nothing else), so the log is not led by the "install tfjs-node" banner.
   (await loadTf()).enableProdMode();
@@ -105,7 +106,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       for (const s of mine) push(await benchModel(runner!, s, target, ctx, quick));
 
       let teacher: ModelRef | undefined = target.runtime === 'tfjs' ? teacherTf : undefined;
-      if (target.runtime === 'onnxruntime') {
+      if (teacherSkip) push({ row: { target: target.id, model: 'teacher', status: 'skipped', reason: teacherSkip, notes: [] } });
+      else if (target.runtime === 'onnxruntime') {
         onnxTeacher ??= await teacherOnnx(teacherPath, config.data, log);
         if (onnxTeacher.ok) teacher = onnxTeacher.ref;
         else push({ row: { target: target.id, model: 'teacher', status: 'skipped', reason: onnxTeacher.reason, notes: [] } });
@@ -130,7 +132,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     statistics: { ...STATS_DEFINITIONS, sample: 'per-call milliseconds; one sample is the mean of callsPerSample back-to-back calls' },
     models: {
       student: { source: describeSource(manifest.source), exportDir },
-      teacher: { path: teacherPath, onnx: onnxTeacher === undefined ? 'not needed' : onnxTeacher.ok ? 'exported for this bench' : onnxTeacher.reason },
+      teacher: { path: teacherPath, onnx: teacherSkip ?? (onnxTeacher === undefined ? 'not needed' : onnxTeacher.ok ? 'exported for this bench' : onnxTeacher.reason) },
     },
     targets: summaries,
     rows,

@@ -13,6 +13,25 @@ import { fileSetBytes, tfjsModelFiles } from './artifact-files.js';
 import type { ExportManifest, RunConfig } from './run-dir.js';
 import type { ModelRef } from './types.js';
 
+/**
+ * Why this teacher cannot be benchmarked, or undefined when it can: the bench runs the teacher as a tfjs
+ * LayersModel (and its ONNX export); ONNX files and GraphModels come with their own layout and preprocessing,
+ * which the runners do not apply yet.
+ */
+export async function teacherUnsupported(path: string): Promise<string | undefined> {
+  if (/\.onnx$/i.test(path)) return 'the teacher is an ONNX file; the bench measures tfjs LayersModel teachers only (for now)';
+  if (existsSync(path) && /\.json$/i.test(path)) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      const json = JSON.parse(await readFile(path, 'utf8')) as { format?: string };
+      if (json.format === 'graph-model') return 'the teacher is a tfjs GraphModel; the bench measures tfjs LayersModel teachers only (for now)';
+    } catch {
+      return undefined; // teacherTfjs reports a malformed file
+    }
+  }
+  return undefined;
+}
+
 /** The teacher's tfjs model as a {@link ModelRef} (fp32, NHWC, as the distill stage read it). */
 export async function teacherTfjs(modelJsonPath: string): Promise<ModelRef> {
   if (!existsSync(modelJsonPath)) {
