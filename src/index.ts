@@ -11,7 +11,10 @@ export { studentFamilies } from './distill/students/index.js';
 export { lossTerms, buildLoss } from './distill/losses/index.js';
 export { chooseStudent } from './distill/sizing.js';
 export { openDataset, type OpenDatasetOptions } from './data/index.js';
-export { loadTeacher } from './distill/teachers/index.js';
+export { loadTeacher, teacherKinds, ModelTeacher, type TeacherKind } from './distill/teachers/index.js';
+export { inspectTeacher, formatReport, type TeacherReport } from './distill/teachers/inspect.js';
+export { buildCache, mergeCaches, CacheReader, type BuildCacheOptions } from './distill/teacher-cache/index.js';
+export { liveTeacherOutputs, type TeacherOutputs } from './distill/teacher-outputs.js';
 export * from './config/schema.js';
 export {
   exportModel,
@@ -31,3 +34,6 @@ export {
   type DataSpec,
   type ExportData,
 } from './export/index.js';
+export { loadTarget, loadTargets, parseTarget, targetJsonSchema, type Target, type TargetInput, type Budget } from './config/target.js';
+export { runBench, type BenchOptions } from './bench/run.js';
+export type { BenchResults, BenchRow, TargetSummary, LatencyStats, ThroughputEntry, BudgetCheck } from './bench/results.js';

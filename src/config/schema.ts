@@ -29,6 +29,10 @@ export const StudentConfig = z
     params: z.record(z.string(), z.unknown()).optional(),
     maxBytes: z.number().int().positive().optional(),
     weights: z.enum(WEIGHT_PRECISIONS).default('float32'),
+    /** Deployment target file (targets/*.json): its byte budget and precision size the student (see src/sizing). */
+    target: z.string().min(1).optional(),
+    /** `latency`: measure candidates on `target` and keep those within its latency budget too (default bytes). */
+    sizeBy: z.enum(['bytes', 'latency']).optional(),
   })
   .strict();
 
@@ -56,6 +60,53 @@ export const TrainConfig = z
   })
   .strict();
 
+/** Tensor layouts a teacher can take; `auto`: tfjs models are NHWC, an ONNX model's is read off its input shape. */
+export const TEACHER_LAYOUTS = ['auto', 'nhwc', 'nchw'] as const;
+/** What the teacher's output holds; `auto`: detected (a last Softmax op, or rows summing to 1 on a probe batch). */
+export const TEACHER_OUTPUT_KINDS = ['auto', 'logits', 'probs'] as const;
+
+/**
+ * Preprocessing between the dataset's values x and the teacher's input: (x · scale − mean[c]) / std[c] per
+ * channel (mean/std of length 1 apply to every channel). The student always sees x itself.
+ */
+export const TeacherPreprocess = z
+  .object({
+    scale: z.number().positive().default(1),
+    mean: z.array(z.number()).min(1).optional(),
+    std: z.array(z.number().positive()).min(1).optional(),
+  })
+  .strict();
+
+/** The teacher: a tfjs LayersModel or GraphModel model.json, or an ONNX file, and how to feed and read it. */
+export const TeacherConfig = z
+  .object({
+    path: z.string().min(1),
+    layout: z.enum(TEACHER_LAYOUTS).default('auto'),
+    /** Output node (GraphModel), tensor (ONNX) or layer (LayersModel) holding the class scores; default: the model's single output. */
+    output: z.string().min(1).optional(),
+    outputs: z.enum(TEACHER_OUTPUT_KINDS).default('auto'),
+    /** [h, w, c] the teacher takes, for files that leave spatial dims open (dynamic axes); checked against fixed ones. */
+    inputShape: z.array(z.number().int().positive()).length(3).optional(),
+    preprocess: TeacherPreprocess.default({ scale: 1 }),
+  })
+  .strict();
+
+/** Feature dtypes a teacher cache can store (logits are always float32). */
+export const CACHE_DTYPES = ['float32', 'float16'] as const;
+
+/**
+ * The teacher-output cache: teacher logits and taps for every training sample, computed once before training.
+ * `use`: auto (when training would run the teacher over more samples than building the cache does), on, off.
+ * `dir`: where it lives (default RUN/teacher-cache, removed when the run finishes; a given dir is kept and shared).
+ */
+export const CacheConfig = z
+  .object({
+    use: z.enum(['auto', 'on', 'off']).default('auto'),
+    dir: z.string().min(1).optional(),
+    dtype: z.enum(CACHE_DTYPES).default('float32'),
+  })
+  .strict();
+
 /** Recipe search on the validation split before the full run (see src/tune). */
 export const TuneConfig = z
   .object({
@@ -75,10 +126,11 @@ export const DistillConfig = z
   .object({
     data: DataConfig.default({ spec: 'mnist', seed: 1234, strict: false }),
     /** The teacher; null trains from labels only (train-teacher, the from-scratch baseline). */
-    teacher: z.object({ path: z.string().min(1) }).strict().nullable(),
+    teacher: TeacherConfig.nullable(),
     student: StudentConfig.default({ family: 'cnn', weights: 'float32' }),
     loss: LossConfig.default(DEFAULT_LOSS),
     train: TrainConfig.default({ epochs: 5, batchSize: 64, learningRate: 2e-3, warmupEpochs: 0.5, minLrFactor: 0.05, seed: 42, backend: 'auto' }),
+    cache: CacheConfig.default({ use: 'auto', dtype: 'float32' }),
     tune: TuneConfig.optional(),
   })
   .strict();
@@ -88,4 +140,7 @@ export type StudentConfig = z.infer<typeof StudentConfig>;
 export type LossConfig = z.infer<typeof LossConfig>;
 export type TrainConfig = z.infer<typeof TrainConfig>;
 export type DistillConfig = z.infer<typeof DistillConfig>;
+export type TeacherConfig = z.infer<typeof TeacherConfig>;
+export type TeacherConfigInput = z.input<typeof TeacherConfig>;
+export type CacheConfig = z.infer<typeof CacheConfig>;
 export type TuneConfig = z.infer<typeof TuneConfig>;

@@ -39,9 +39,10 @@ export interface Dataset {
   size(split: SplitName): number;
   /**
    * Batches of a split. With `shuffleSeed`, the order is a seeded permutation (same seed ⇒ same order);
-   * otherwise the stored order. Each batch's tensors belong to the caller, who disposes them.
+   * otherwise the stored order. `limit` ends and `offset` starts at that position of the order (a slice of the split
+   * for sharded teacher caching). Each batch's tensors belong to the caller, who disposes them.
    */
-  batches(split: SplitName, batchSize: number, opts?: { shuffleSeed?: number; limit?: number }): AsyncIterable<Batch>;
+  batches(split: SplitName, batchSize: number, opts?: { shuffleSeed?: number; limit?: number; offset?: number }): AsyncIterable<Batch>;
   /** A stable hash of the data (for cache keys and resume checks). */
   fingerprint(): string;
 }

@@ -104,13 +104,13 @@ export class ImageFolderDataset implements Dataset {
     return out;
   }
 
-  async *batches(split: SplitName, batchSize: number, opts: { shuffleSeed?: number; limit?: number } = {}): AsyncIterable<Batch> {
+  async *batches(split: SplitName, batchSize: number, opts: { shuffleSeed?: number; limit?: number; offset?: number } = {}): AsyncIterable<Batch> {
     const tf = await loadTf();
     const order = splitOrder(this.splits[split], opts);
     const n = order.length;
     const [h, w, c] = this.inputShape as [number, number, number];
     const per = h * w * c;
-    for (let start = 0; start < n; start += batchSize) {
+    for (let start = Math.max(0, opts.offset ?? 0); start < n; start += batchSize) {
       const idx = order.subarray(start, Math.min(n, start + batchSize));
       const decoded = await Promise.all(Array.from(idx, (k) => this.decode(this.samples[k]!.file)));
       const x = new Float32Array(idx.length * per);

@@ -45,12 +45,12 @@ export class InMemoryDataset implements Dataset {
     return { x, y };
   }
 
-  async *batches(split: SplitName, batchSize: number, opts: { shuffleSeed?: number; limit?: number } = {}): AsyncIterable<Batch> {
+  async *batches(split: SplitName, batchSize: number, opts: { shuffleSeed?: number; limit?: number; offset?: number } = {}): AsyncIterable<Batch> {
     const tf = await loadTf();
     const order = splitOrder(this.data.splits[split], opts);
     const n = order.length;
     const [h, w, c] = this.inputShape as [number, number, number];
-    for (let start = 0; start < n; start += batchSize) {
+    for (let start = Math.max(0, opts.offset ?? 0); start < n; start += batchSize) {
       const idx = order.subarray(start, Math.min(n, start + batchSize));
       const { x, y } = this.gather(idx);
       yield { x: tf.tensor4d(x, [idx.length, h, w, c]), y: tf.tensor1d(y, 'int32'), index: Int32Array.from(idx) };

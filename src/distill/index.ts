@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { rm, mkdir } from 'node:fs/promises';
+import { rm, mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Dataset, IOSpec, StudentFamily, Teacher } from '../core/types.js';
@@ -14,12 +14,18 @@ import { studentFamilies } from './students/index.js';
 import { countParams } from './students/layers.js';
 import { chooseStudent, BYTES_PER_WEIGHT, type SizedCandidate } from './sizing.js';
 import { parseLossTerms } from './losses/index.js';
-import { loadTeacher } from './teachers/index.js';
+import { loadTeacher, type ModelTeacher } from './teachers/index.js';
 import { trainStudent, type EpochRecord } from './trainer.js';
+import type { TeacherOutputs } from './teacher-outputs.js';
+import { checkLossShapes, teacherTapsOf } from './loss-check.js';
 import type { TuneReport } from '../tune/index.js';
 import type { Recipe } from '../tune/space.js';
 import { prepareRunDir, RUN_FILES } from './run-dir.js';
+import { assertCacheable, cacheDecision, cacheDirFor, openRunCache, precheckCache } from './teacher-cache/index.js';
 import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
+import { applyTargetBudget } from '../sizing/target-budget.js';
+import { latencySizedParams, SIZING_FILE } from '../sizing/distill-step.js';
+import type { SizingReport } from '../sizing/report.js';
 
 /** Options of {@link distill}. `config` is a (partial) DistillConfig; defaults fill the rest. */
 export interface DistillOptions {
@@ -35,6 +41,10 @@ export interface DistillOptions {
   quiet?: boolean;
   /** Where `config` came from, for error messages. */
   source?: string;
+  /** Recompute the teacher cache even when one that fits exists (or when one built for something else is there). */
+  rebuildCache?: boolean;
+  /** Entries of `out` that `force` keeps (a pipeline's own state files). */
+  preserve?: string[];
 }
 
 /** The chosen student architecture, as recorded in metrics.json. */
@@ -46,6 +56,8 @@ export interface ArchitectureRecord {
   /** Exported weight bytes at each precision. */
   bytes: Record<keyof typeof BYTES_PER_WEIGHT, number>;
   candidates?: { description: string; paramCount: number; bytes: number; fits: boolean }[];
+  /** Latency sizing (--size-by latency): the measured candidate table, also in RUN/sizing.json. */
+  sizing?: SizingReport;
 }
 
 /** metrics.json of a run. */
@@ -111,13 +123,34 @@ export function pickArchitecture(family: StudentFamily<any>, c: DistillConfig, i
   return { params: family.defaultParams, record: record(family.defaultParams) };
 }
 
-/** Checks that teacher and data agree on input shape and classes. */
+/** Checks that teacher and data agree on input shape (NHWC; -1 takes any size) and classes. */
 export function checkTeacherData(teacher: Teacher, data: Dataset): void {
-  if (teacher.inputShape.join('x') !== data.inputShape.join('x')) {
-    throw new UserError(`teacher ${teacher.id} takes inputs [${teacher.inputShape.join(', ')}] but ${data.name} has [${data.inputShape.join(', ')}]; use data of the teacher's shape (image folders are resized to it)`);
+  const fits = teacher.inputShape.length === data.inputShape.length && teacher.inputShape.every((d, i) => d === -1 || d === data.inputShape[i]);
+  if (!fits) {
+    const layout = (teacher as Partial<ModelTeacher>).layout;
+    const [h, w, c] = teacher.inputShape;
+    // An NCHW file read as NHWC (or the reverse) shows up as the data's shape with the axes rotated.
+    const swapped = layout === 'nhwc' ? [w, c, h] : layout === 'nchw' ? [c, h, w] : undefined;
+    const hint = swapped && swapped.join('x') === data.inputShape.join('x') ? `; the file may be ${layout === 'nhwc' ? 'NCHW' : 'NHWC'}: try --teacher-layout ${layout === 'nhwc' ? 'nchw' : 'nhwc'}` : '';
+    throw new UserError(`teacher ${teacher.id} takes inputs [${teacher.inputShape.join(', ')}] but ${data.name} has [${data.inputShape.join(', ')}] (h, w, c); use data of the teacher's shape (image folders are resized to it)${hint}`);
   }
   if (teacher.numClasses !== data.numClasses) {
     throw new UserError(`teacher ${teacher.id} predicts ${teacher.numClasses} classes but ${data.name} has ${data.numClasses}; the teacher must be trained on the same classes`);
+  }
+}
+
+/**
+ * Runs the teacher on a few real training images, so a data shape the model cannot take (an error inside the
+ * model, not just a declared-shape mismatch) stops the run before anything is written or trained.
+ */
+export async function probeOnData(teacher: Teacher, data: Dataset): Promise<void> {
+  for await (const b of data.batches('train', 2, { limit: 2 })) {
+    try {
+      const out = await teacher.forward(b.x, []);
+      tf.dispose([out.logits, ...Object.values(out.features)]);
+    } finally {
+      tf.dispose([b.x, b.y]);
+    }
   }
 }
 
@@ -135,7 +168,7 @@ export async function testMetrics(model: tf.LayersModel, data: Dataset, teacher?
 
 /** Opens the dataset a config names, sized to the teacher's input where the data can be resized. */
 export async function openConfiguredData(c: DistillConfig, log: Logger, inputShape?: number[]): Promise<Dataset> {
-  const shape = c.data.inputShape ?? inputShape;
+  const shape = c.data.inputShape ?? (inputShape?.every((d) => d > 0) ? inputShape : undefined);
   return openDataset(c.data.spec, {
     seed: c.data.seed,
     strict: c.data.strict,
@@ -154,40 +187,75 @@ export async function openConfiguredData(c: DistillConfig, log: Logger, inputSha
 export async function distill(opts: DistillOptions): Promise<DistillResult> {
   const log = opts.log ?? stderrLogger;
   const t0 = performance.now();
-  const c = resolveDistillConfig(opts.config, opts.source);
+  // --target fills the byte budget (and its precision) before validation, so explicit values still win.
+  const { config, target } = await applyTargetBudget(opts.config);
+  const c = resolveDistillConfig(config, opts.source);
   const backend: BackendInfo = await initBackend(c.train.backend, log);
-  const teacher = c.teacher ? await loadTeacher(c.teacher.path) : undefined;
+  const teacher = c.teacher ? await loadTeacher(c.teacher) : undefined;
+  let teacherOutputs: TeacherOutputs | undefined;
   try {
+    if (teacher) log.info(`teacher: ${teacher.model.summary}; ${teacher.layout.toUpperCase()} (${teacher.layoutHow}); output ${teacher.output} holds ${teacher.outputKind.kind} (${teacher.outputKind.how})${teacher.outputKind.kind === 'probs' ? ', turned into logits as log p' : ''}`);
     const data = await openConfiguredData(c, log, teacher?.inputShape);
-    if (teacher) checkTeacherData(teacher, data);
+    if (teacher) {
+      checkTeacherData(teacher, data);
+      await probeOnData(teacher, data);
+    }
     const family = studentFamilies.get(c.student.family);
     const io: IOSpec = { inputShape: data.inputShape, numClasses: data.numClasses };
-    const arch = pickArchitecture(family, c, io, log);
     const out = resolve(opts.out);
-    const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out' });
+    const normalize = (saved: unknown) => {
+      const r = DistillConfig.safeParse(saved);
+      return r.success ? r.data : saved;
+    };
+    const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out', normalize, ...(opts.preserve ? { preserve: opts.preserve } : {}) });
+    // Measuring takes a while, so it runs after the cheap checks of the run directory (which write nothing).
+    const sized = c.student.sizeBy === 'latency' ? await latencySizedParams({ family, c, io, data, target, out, resume: mode === 'resume', log }) : undefined;
+    const arch = pickArchitecture(family, sized ? { ...c, student: { ...c.student, params: sized.params as Record<string, unknown> } } : c, io, log);
+    if (sized) arch.record.sizing = sized.report;
+    const built = family.build(arch.params, io, c.train.seed);
+    // Taps, adapter shapes and an existing cache are checked before anything is written to the run directory.
+    const lossTaps = teacherTapsOf(c.loss);
+    if (teacher) teacher.checkTaps(lossTaps);
+    const needsTeacher = await checkLossShapes(built, teacher, c.loss, data.numClasses);
+    // Tuning tries recipes whose feature term taps the teacher's `penultimate` (when it has one): cache that too.
+    const taps = c.tune && teacher?.tapNames().includes('penultimate') ? [...new Set([...lossTaps, 'penultimate'])] : lossTaps;
+    const cache = teacher ? cacheDecision(c, data, needsTeacher || Boolean(c.tune)) : undefined;
+    const { dir: cacheDir, shared } = cacheDirFor(c, out);
+    if (teacher && cache?.use) {
+      assertCacheable(c);
+      // A fresh run starts from an empty directory, so only a shared cache or a resumed run's can be there already.
+      if (shared || mode === 'resume') await precheckCache(cacheDir, teacher, data, taps, c, opts.rebuildCache ?? false);
+    }
     if (mode === 'fresh') {
-      await rm(out, { recursive: true, force: true });
       await mkdir(out, { recursive: true });
+      for (const entry of await readdir(out)) if (!opts.preserve?.includes(entry)) await rm(join(out, entry), { recursive: true, force: true });
       await writeJsonAtomic(join(out, RUN_FILES.config), c);
+      if (arch.record.sizing) await writeJsonAtomic(join(out, SIZING_FILE), arch.record.sizing);
     }
     log.info(`student: ${family.name} (${arch.record.description}), ${arch.record.paramCount} params; teacher ${teacher?.id ?? 'none (labels only)'}; data ${data.name} (${data.size('train')}/${data.size('val')}/${data.size('test')})`);
+    if (teacher && cache) {
+      if (cache.use) teacherOutputs = await openRunCache({ config: c, teacher, data, taps, dir: cacheDir, rebuild: opts.rebuildCache ?? false, log, quiet: opts.quiet ?? false });
+      else log.info(`teacher outputs: live (cache ${cache.why})`);
+    }
     let student: tf.LayersModel;
     let history: EpochRecord[];
     let tune: TuneReport | undefined;
     if (c.tune) {
+      built.dispose();
       if (!teacher) throw new UserError('--tune compares distillation with training from scratch; it needs --teacher');
       const { tuneAndTrain } = await import('../tune/index.js');
       const r = await tuneAndTrain({
-        family, params: arch.params, io, teacher, data, train: c.train, trainLimit: c.data.trainLimit, tune: c.tune,
+        family, params: arch.params, io, teacher, teacherOutputs, data, train: c.train, trainLimit: c.data.trainLimit, tune: c.tune,
         base: baseRecipe(c), dir: join(out, 'tune'), log, quiet: opts.quiet ?? false,
       });
       ({ student, history } = r);
       tune = r.report;
     } else {
-      student = family.build(arch.params, io, c.train.seed);
+      student = built;
       ({ history } = await trainStudent({
         student,
         teacher,
+        teacherOutputs,
         data,
         loss: c.loss,
         train: c.train,
@@ -205,9 +273,14 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     await writeJsonAtomic(join(out, RUN_FILES.metrics), metrics);
     // The checkpoint holds training-only state (optimizer moments, adapters); a finished run no longer needs it.
     await rm(join(out, RUN_FILES.checkpoint), { recursive: true, force: true });
+    teacherOutputs?.dispose();
+    teacherOutputs = undefined;
+    // So is a run-local teacher cache (a --cache DIR is kept: other runs share it).
+    if (!shared) await rm(cacheDir, { recursive: true, force: true });
     student.dispose();
     return { out, metrics };
   } finally {
+    teacherOutputs?.dispose();
     teacher?.dispose();
   }
 }

@@ -21,14 +21,17 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | und
 
 /**
  * Checks an output directory before a training run. Fresh runs need a missing or empty directory (or `force`);
- * resumed runs need one written by the same config (compared with `same`, which ignores fields that may change).
+ * resumed runs need one written by the same config (after `normalize`, which fills in defaults; the backend and the
+ * teacher cache's use and place may change).
  */
-export async function prepareRunDir(out: string, opts: { resume: boolean; force: boolean; config: unknown; flag: string }): Promise<'fresh' | 'resume'> {
-  const exists = existsSync(out) && readdirSync(out).length > 0;
+export async function prepareRunDir(out: string, opts: { resume: boolean; force: boolean; config: unknown; flag: string; preserve?: string[]; normalize?: (saved: unknown) => unknown }): Promise<'fresh' | 'resume'> {
+  const exists = existsSync(out) && readdirSync(out).some((e) => !opts.preserve?.includes(e));
   if (opts.resume) {
     if (!exists) throw new UserError(`--resume ${out}: no run there to resume (the directory is missing or empty); start one with --out ${out}`);
     if (existsSync(join(out, RUN_FILES.metrics))) throw new UserError(`--resume ${out}: this run already finished (metrics.json is written); start a new one with another --out`);
-    const saved = await readJsonFile(join(out, RUN_FILES.config), 'run config.json');
+    // A config.json written before a field with a default existed compares equal once the defaults are filled in.
+    const raw = await readJsonFile(join(out, RUN_FILES.config), 'run config.json');
+    const saved = opts.normalize ? opts.normalize(raw) : raw;
     const diff = firstDifference(withoutBackend(saved), withoutBackend(opts.config));
     if (diff) throw new UserError(`--resume ${out}: the directory was written by a different config (${diff}); resume with the same settings or choose a new --out`);
     return 'resume';
@@ -37,10 +40,17 @@ export async function prepareRunDir(out: string, opts: { resume: boolean; force:
   return 'fresh';
 }
 
-/** The backend may change between a run and its resumption (results then agree to float tolerance only). */
+/**
+ * The backend may change between a run and its resumption (results then agree to float tolerance only), and so may
+ * whether and where the teacher's outputs are cached (a float32 cache gives the live teacher's numbers).
+ */
 function withoutBackend(c: unknown): unknown {
   if (!c || typeof c !== 'object') return c;
-  const copy = structuredClone(c) as { train?: { backend?: unknown } };
+  const copy = structuredClone(c) as { train?: { backend?: unknown }; cache?: { use?: unknown; dir?: unknown } };
   if (copy.train) delete copy.train.backend;
+  if (copy.cache) {
+    delete copy.cache.use;
+    delete copy.cache.dir;
+  }
   return copy;
 }

@@ -8,6 +8,7 @@ import { buildLoss } from './losses/index.js';
 import { Adam, cosineWithWarmup } from './adam.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
+import { liveTeacherOutputs, type TeacherOutputs } from './teacher-outputs.js';
 
 /** One epoch's record in metrics.json. */
 export interface EpochRecord {
@@ -26,6 +27,8 @@ export interface EpochRecord {
 export interface TrainInput {
   student: tf.LayersModel;
   teacher?: Teacher | undefined;
+  /** Where training batches get the teacher's outputs (e.g. a teacher cache); default: the live teacher. */
+  teacherOutputs?: TeacherOutputs | undefined;
   data: Dataset;
   loss: LossConfig;
   train: TrainConfig;
@@ -88,16 +91,13 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
   };
   const { parseLossTerms } = await import('./losses/index.js');
   const teacherTaps = [...new Set(parseLossTerms(lossCfg).flatMap((p) => p.term.taps(p.params).teacher))];
+  const source = input.teacherOutputs ?? (teacher ? liveTeacherOutputs(teacher) : undefined);
   if (teacherTaps.length > 0) {
-    if (!teacher) throw new UserError('feature-mse needs a teacher (--teacher)');
-    const [h, w, c] = teacher.inputShape as [number, number, number];
-    const probe: tf.Tensor4D = tf.zeros([1, h, w, c]);
-    const out = await teacher.forward(probe, teacherTaps);
-    for (const t of teacherTaps) teacherShapes.set(t, out.features[t]!.shape.slice(1));
-    tf.dispose([probe, out.logits, ...Object.values(out.features)]);
+    if (!source) throw new UserError('feature-mse needs a teacher (--teacher)');
+    for (const [t, s] of Object.entries(await source.tapShapes(teacherTaps))) teacherShapes.set(t, s);
   }
   const loss = buildLoss(lossCfg, ctx);
-  if (loss.needsTeacher && !teacher) throw new UserError('the loss has teacher terms (soft-kl / feature-mse) but no teacher was given; pass --teacher or use --loss hard-ce=1');
+  if (loss.needsTeacher && !source) throw new UserError('the loss has teacher terms (soft-kl / feature-mse) but no teacher was given; pass --teacher or use --loss hard-ce=1');
   for (const t of loss.taps.student) if (!studentTaps.has(t)) studentTaps.set(t, studentTap(student, t));
   const tapNames = [...studentTaps.keys()];
   const head = tapNames.length === 0 ? student : tf.model({ inputs: student.inputs, outputs: [student.outputs[0]!, ...tapNames.map((n) => studentTaps.get(n)!)] });
@@ -141,7 +141,7 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
         break;
       }
       lr = cosineWithWarmup(adam.step, totalSteps, train.learningRate, warmup, train.minLrFactor);
-      const tOut: Outputs | undefined = loss.needsTeacher ? await teacher!.forward(b.x, loss.taps.teacher) : undefined;
+      const tOut: Outputs | undefined = loss.needsTeacher ? await source!.forBatch(b, loss.taps.teacher) : undefined;
       const { value, grads } = tf.variableGrads(() => {
         const out = head.apply(b.x, { training: true });
         const arr = Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];

@@ -6,6 +6,7 @@ import type { Logger } from '../core/progress.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/files.js';
 import type { TrainConfig, TuneConfig } from '../config/schema.js';
 import { trainStudent, type EpochRecord } from '../distill/trainer.js';
+import type { TeacherOutputs } from '../distill/teacher-outputs.js';
 import { predictSplit } from '../distill/evaluate.js';
 import { agreementOf } from '../distill/evaluate.js';
 import { halvingSchedule, scheduleCost, successiveHalving, type Rung } from './halving.js';
@@ -16,6 +17,8 @@ export interface TuneInput {
   params: unknown;
   io: IOSpec;
   teacher: Teacher;
+  /** Where trials get the teacher's outputs (a teacher cache); default: the live teacher. */
+  teacherOutputs?: TeacherOutputs | undefined;
   data: Dataset;
   train: TrainConfig;
   trainLimit?: number | undefined;
@@ -91,7 +94,7 @@ export async function tuneAndTrain(input: TuneInput): Promise<{ report: TuneRepo
     let history: EpochRecord[] = [];
     try {
       const res = await trainStudent({
-        student, teacher: r.softWeight > 0 || r.featureWeight > 0 ? input.teacher : undefined, data, loss: recipeLoss(r),
+        student, teacher: r.softWeight > 0 || r.featureWeight > 0 ? input.teacher : undefined, teacherOutputs: r.softWeight > 0 || r.featureWeight > 0 ? input.teacherOutputs : undefined, data, loss: recipeLoss(r),
         train: { ...train, epochs, learningRate: r.learningRate, seed }, trainLimit: input.trainLimit, log, quiet: true,
       });
       history = res.history;
@@ -160,7 +163,7 @@ export async function tuneAndTrain(input: TuneInput): Promise<{ report: TuneRepo
       const seed = train.seed + s;
       const student = input.family.build(input.params, input.io, seed);
       const res = await trainStudent({
-        student, teacher: kind === 'distill' ? input.teacher : undefined, data, loss: recipeLoss(recipe),
+        student, teacher: kind === 'distill' ? input.teacher : undefined, teacherOutputs: kind === 'distill' ? input.teacherOutputs : undefined, data, loss: recipeLoss(recipe),
         train: { ...train, learningRate: recipe.learningRate, seed }, trainLimit: input.trainLimit, log, quiet: input.quiet ?? false,
       });
       const test = await predictSplit(student, data, 'test');

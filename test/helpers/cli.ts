@@ -19,3 +19,30 @@ export function cli(args: string[], env: Record<string, string> = {}): Promise<{
 export function errorLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.startsWith('error: '));
 }
+
+/**
+ * Runs `edge-distill ...args` in this process (no tsx/tfjs start-up per call): stdout and stderr are captured
+ * from console and process.stderr. Same error boundary and exit codes as {@link cli}.
+ */
+export async function cliInProcess(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import('../../src/cli/index.js');
+  let stdout = '';
+  let stderr = '';
+  const saved = { log: console.log, error: console.error, write: process.stderr.write, env: { ...process.env } };
+  Object.assign(process.env, { EDGE_DISTILL_QUIET: '1', ...env });
+  console.log = (...a: unknown[]) => void (stdout += a.map(String).join(' ') + '\n');
+  console.error = (...a: unknown[]) => void (stderr += a.map(String).join(' ') + '\n');
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    console.log = saved.log;
+    console.error = saved.error;
+    process.stderr.write = saved.write;
+    for (const k of Object.keys(env).concat('EDGE_DISTILL_QUIET')) {
+      if (saved.env[k] === undefined) delete process.env[k];
+      else process.env[k] = saved.env[k];
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryDataset } from '../../src/data/in-memory.js';
@@ -47,4 +47,35 @@ export async function saveTinyModel(o: { inputShape: number[]; classes: number; 
   await saveLayersModelToDir(m, dir);
   m.dispose();
   return join(dir, 'model.json');
+}
+
+/**
+ * Writes {@link bandDataset}-style images as MNIST-format IDX files (train-* and t10k-*) in a temp dir, for CLI
+ * tests that need data of another size than MNIST (e.g. the 8x8 fixture teachers). Returns the dir (`idx:DIR`).
+ */
+export function writeIdxBands(o: { train?: number; test?: number; classes?: number; size?: number; seed?: number } = {}): string {
+  const dir = tmp('ed-idx-');
+  const s = o.size ?? 8;
+  const k = o.classes ?? 3;
+  const rng = createRng(o.seed ?? 11);
+  const write = (stem: string, n: number) => {
+    const img = Buffer.alloc(16 + n * s * s);
+    img.writeUInt32BE(0x803, 0);
+    img.writeUInt32BE(n, 4);
+    img.writeUInt32BE(s, 8);
+    img.writeUInt32BE(s, 12);
+    const lab = Buffer.alloc(8 + n);
+    lab.writeUInt32BE(0x801, 0);
+    lab.writeUInt32BE(n, 4);
+    for (let i = 0; i < n; i++) {
+      const y = i % k;
+      lab[8 + i] = y;
+      for (let r = 0; r < s; r++) for (let c = 0; c < s; c++) img[16 + i * s * s + r * s + c] = Math.round(255 * Math.min(1, (Math.floor((r * k) / s) === y ? 0.7 : 0.1) + 0.3 * rng()));
+    }
+    writeFileSync(join(dir, `${stem}-images-idx3-ubyte`), img);
+    writeFileSync(join(dir, `${stem}-labels-idx1-ubyte`), lab);
+  };
+  write('train', o.train ?? 300);
+  write('t10k', o.test ?? 60);
+  return dir;
 }

@@ -5,15 +5,28 @@ import { readJsonFile } from '../../config/load.js';
 import { parseFeatureFlag, parseLossFlag, parseParamsFlag, setPath } from '../flags.js';
 import { UserError } from '../../core/errors.js';
 import { BACKEND_CHOICES } from '../../runtime/backend.js';
+import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
 /** Flags that shape the config (as opposed to where the run goes). */
-const CONFIG_FLAGS = ['config', 'teacher', 'data', 'strict', 'train-limit', 'student', 'params', 'max-bytes', 'weights', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
+const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'data', 'strict', 'train-limit', 'student', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
+
+/** Sets `c.cache` from --cache DIR / --no-cache / --cache-dtype (also on --resume: where outputs come from may change). */
+export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, unknown>): Record<string, unknown> {
+  if (v['no-cache'] && v.cache !== undefined) throw new UserError('--cache and --no-cache disagree; give one');
+  if (v['no-cache']) setPath(c, ['cache', 'use'], 'off');
+  if (v.cache !== undefined) {
+    setPath(c, ['cache', 'dir'], String(v.cache));
+    setPath(c, ['cache', 'use'], 'on');
+  }
+  if (v['cache-dtype'] !== undefined) setPath(c, ['cache', 'dtype'], String(v['cache-dtype']));
+  return c;
+}
 
 /** Builds a distill config from `-c FILE` and flags (flags win). */
 export async function configFromFlags(v: Record<string, unknown>): Promise<Record<string, unknown>> {
   const c = (v.config ? structuredClone(await readJsonFile(String(v.config), 'pipeline config')) : {}) as Record<string, unknown>;
   if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new UserError(`${String(v.config)}: expected a JSON object`);
-  if (v.teacher !== undefined) setPath(c, ['teacher'], { path: String(v.teacher) });
+  applyTeacherFlags(c, v);
   if (v.data !== undefined) setPath(c, ['data', 'spec'], String(v.data));
   if (v.strict) setPath(c, ['data', 'strict'], true);
   const limit = numberFlag(v, 'train-limit', { min: 1, integer: true });
@@ -23,6 +36,8 @@ export async function configFromFlags(v: Record<string, unknown>): Promise<Recor
   const maxBytes = numberFlag(v, 'max-bytes', { min: 1, integer: true });
   if (maxBytes !== undefined) setPath(c, ['student', 'maxBytes'], maxBytes);
   if (v.weights !== undefined) setPath(c, ['student', 'weights'], String(v.weights));
+  if (v.target !== undefined) setPath(c, ['student', 'target'], String(v.target));
+  if (v['size-by'] !== undefined) setPath(c, ['student', 'sizeBy'], String(v['size-by']));
   if (v.loss !== undefined || v.feature !== undefined || v.temperature !== undefined) {
     const existing = ((c.loss as { terms?: Record<string, unknown>[] } | undefined)?.terms ?? undefined) as Record<string, unknown>[] | undefined;
     let terms: Record<string, unknown>[] = v.loss !== undefined ? parseLossFlag(String(v.loss)) : (existing ?? [{ kind: 'soft-kl', weight: 0.9, temperature: 4 }, { kind: 'hard-ce', weight: 0.1 }]);
@@ -63,7 +78,11 @@ export const command: Command = {
   summary: 'Train a student sized to a byte budget from a teacher and data, with the combined distillation loss. Writes OUT/student/ (tfjs), OUT/metrics.json and OUT/config.json.',
   options: {
     config: { type: 'string', short: 'c', description: 'pipeline config JSON (flags override it)', valueName: 'FILE' },
-    teacher: { type: 'string', description: 'teacher tfjs model.json', valueName: 'PATH' },
+    ...TEACHER_OPTIONS,
+    cache: { type: 'string', description: 'teacher cache directory to use, build, or share between runs (default: OUT/teacher-cache when it pays off)', valueName: 'DIR' },
+    'no-cache': { type: 'boolean', description: 'run the teacher on every batch instead of caching its outputs' },
+    'rebuild-cache': { type: 'boolean', description: 'recompute the teacher cache even if one is there' },
+    'cache-dtype': { type: 'string', description: 'dtype of cached features: float32 | float16 (logits stay float32)', valueName: 'D' },
     data: { type: 'string', description: 'mnist | idx:DIR | image folder (one sub-folder per class)', valueName: 'SPEC' },
     strict: { type: 'boolean', description: 'refuse unreadable images instead of skipping them' },
     'train-limit': { type: 'string', description: 'use at most N training samples', valueName: 'N' },
@@ -71,6 +90,8 @@ export const command: Command = {
     params: { type: 'string', description: 'explicit family params, e.g. width=0.5,depth=2 (default: sized to --max-bytes)', valueName: 'K=V,...' },
     'max-bytes': { type: 'string', description: 'weight byte budget: the largest student that fits is chosen', valueName: 'N' },
     weights: { type: 'string', description: 'precision the budget counts: float32 | float16 | uint8', valueName: 'P' },
+    target: { type: 'string', description: "deployment target JSON: its byte budget (at its precision) is the default --max-bytes", valueName: 'FILE' },
+    'size-by': { type: 'string', description: 'bytes | latency: with latency, candidates are measured on --target and must meet its latency budget too (default bytes)', valueName: 'S' },
     loss: { type: 'string', description: 'weighted loss terms (default soft-kl=0.9,hard-ce=0.1)', valueName: 'TERM=W,...' },
     temperature: { type: 'string', description: 'soft-kl temperature (default 4)', valueName: 'T' },
     feature: { type: 'string', multiple: true, description: 'feature-mse term student:LAYER=teacher:LAYER[@WEIGHT] (repeatable)', valueName: 'MAP' },
@@ -94,15 +115,15 @@ export const command: Command = {
     if (!out) throw new UserError('--out: missing; give the run directory to write (e.g. --out runs/mnist)');
     if (resume && v.out !== undefined && String(v.out) !== resume) throw new UserError(`--out ${String(v.out)} and --resume ${resume} disagree; give only --resume DIR`);
     const hasConfigFlags = CONFIG_FLAGS.some((f) => v[f] !== undefined);
-    const config = resume && !hasConfigFlags ? await readJsonFile(join(resume, 'config.json'), 'run config.json') : await configFromFlags(v);
-    if (!resume && (config as { teacher?: unknown }).teacher === undefined) throw new UserError('--teacher: missing; give a tfjs model.json (no teacher yet? train one with edge-distill train-teacher)');
+    const config = applyCacheFlags((resume && !hasConfigFlags ? await readJsonFile(join(resume, 'config.json'), 'run config.json') : await configFromFlags(v)) as Record<string, unknown>, v);
+    if (!resume && (config as { teacher?: unknown }).teacher === undefined) throw new UserError('--teacher: missing; give a tfjs model.json or an .onnx file (no teacher yet? train one with edge-distill train-teacher)');
     const { distill } = await import('../../distill/index.js');
-    const r = await distill({ config, out, resume: Boolean(resume), force: Boolean(v.force), quiet: Boolean(v.quiet), source: v.config ? String(v.config) : 'flags' });
+    const r = await distill({ config, out, resume: Boolean(resume), force: Boolean(v.force), quiet: Boolean(v.quiet), source: v.config ? String(v.config) : 'flags', rebuildCache: Boolean(v['rebuild-cache']) });
     const m = r.metrics;
     const pct = (x?: number) => (x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
     console.log(`student ${m.architecture.family} (${m.architecture.description}): ${m.architecture.paramCount} params, ${m.architecture.bytes.float32} bytes float32`);
     console.log(`test accuracy ${pct(m.test.accuracy)} (teacher ${pct(m.test.teacherAccuracy)}, agreement ${pct(m.test.agreement)}) on ${m.test.n} images; ${m.seconds.toFixed(1)}s on ${m.backend}`);
     if (m.tune) console.log(`tune: ${m.tune.verdict}${m.tune.flags ? `\nchosen recipe: ${m.tune.flags}` : ''} (trials table: ${r.out}/tune/trials.md)`);
-    console.log(`wrote ${r.out}/student/model.json, metrics.json, config.json`);
+    console.log(`wrote ${r.out}/student/model.json, metrics.json, config.json${m.architecture.sizing ? ', sizing.json' : ''}`);
   },
 };

@@ -1,80 +1,64 @@
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../core/errors.js';
-import type { Outputs, Teacher } from '../../core/types.js';
-import { loadLayersModelFromFile } from '../../runtime/model-io.js';
-import { closestNames } from '../../core/names.js';
+import type { Teacher } from '../../core/types.js';
+import { TeacherConfig } from '../../config/schema.js';
+import { loadLayersModelFromFile, readModelArtifacts } from '../../runtime/model-io.js';
+import type { NodeInfo, TeacherModel } from './model.js';
+import { ModelTeacher } from './model-teacher.js';
 
 /** True when the model's last layer applies softmax (its outputs are probabilities, not logits). */
 export function outputsProbabilities(model: tf.LayersModel): boolean {
   const last = model.layers.at(-1);
-  if (!last) return false;
-  if (last.getClassName() === 'Softmax') return true;
-  const act = (last.getConfig() as { activation?: unknown }).activation;
-  return act === 'softmax';
+  return last ? layerOp(last) === 'Softmax' : false;
 }
 
-/**
- * A teacher from a tfjs LayersModel. Taps are layer names. A model ending in softmax is detected and its
- * probabilities are turned into logits by log(p) (equal to the logits up to a per-sample constant, which softmax
- * ignores), so soft-kl sees the right distribution at every temperature.
- */
-export class LayersTeacher implements Teacher {
-  readonly inputShape: number[];
-  readonly numClasses: number;
-  readonly probs: boolean;
+/** A layer's class, or Softmax when it is any layer with a softmax activation. */
+function layerOp(l: tf.layers.Layer): string {
+  if (l.getClassName() === 'Softmax') return 'Softmax';
+  return (l.getConfig() as { activation?: unknown }).activation === 'softmax' ? 'Softmax' : l.getClassName();
+}
+
+/** A tfjs LayersModel as a {@link TeacherModel}: taps are layer names, NHWC always. */
+export class LayersModelFile implements TeacherModel {
+  readonly kind = 'layers-model';
+  readonly layout = 'nhwc' as const;
+  readonly summary: string;
   private readonly heads = new Map<string, tf.LayersModel>();
 
-  constructor(readonly id: string, private readonly model: tf.LayersModel) {
-    const inShape = model.inputs[0]!.shape;
-    if (model.inputs.length !== 1 || inShape.length !== 4) {
-      throw new UserError(`${id}: teacher must take one image input [batch, h, w, c]; it takes ${model.inputs.map((i) => `[${i.shape.join(', ')}]`).join(', ')}`);
-    }
-    this.inputShape = inShape.slice(1).map((d) => d ?? -1);
-    const outShape = model.outputs[0]!.shape;
-    if (outShape.length !== 2) throw new UserError(`${id}: teacher output has shape [${outShape.join(', ')}]; expected [batch, classes]`);
-    this.numClasses = outShape[1]!;
-    this.probs = outputsProbabilities(model);
+  constructor(readonly files: string[], private readonly model: tf.LayersModel) {
+    this.summary = `tfjs LayersModel, ${model.layers.length} layers, ${model.countParams()} params`;
   }
 
-  tapNames(): string[] {
-    return this.model.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name);
+  get input() {
+    const i = this.model.inputs[0]!;
+    return { name: i.name, shape: this.model.inputs.length === 1 ? i.shape : undefined, dtype: i.dtype };
   }
 
-  /** Shape of a tap's output without the batch dimension. */
-  tapShape(name: string): number[] {
-    return this.layer(name).outputShape.slice(1) as number[];
+  get outputs() {
+    return this.model.outputs.map((o) => ({ name: o.sourceLayer.name, shape: o.shape, dtype: o.dtype }));
   }
 
-  private layer(name: string): tf.layers.Layer {
-    try {
-      return this.model.getLayer(name);
-    } catch {
-      throw new UserError(`${this.id}: teacher has no layer "${name}" to tap (nearest: ${closestNames(name, this.tapNames()).join(', ')}); run edge-distill inspect to list them`);
-    }
+  nodes(): NodeInfo[] {
+    return this.model.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => ({ name: l.name, op: layerOp(l), tapable: true }));
   }
 
-  private head(taps: readonly string[]): tf.LayersModel {
-    const key = taps.join('\0');
+  producer(name: string): string | undefined {
+    const l = this.model.layers.find((x) => x.name === name);
+    return l ? layerOp(l) : undefined;
+  }
+
+  private head(fetch: readonly string[]): tf.LayersModel {
+    const key = fetch.join('\0');
     let m = this.heads.get(key);
     if (!m) {
-      const outs = [this.model.outputs[0]!, ...taps.map((t) => this.layer(t).output as tf.SymbolicTensor)];
-      m = taps.length === 0 ? this.model : tf.model({ inputs: this.model.inputs, outputs: outs });
+      m = tf.model({ inputs: this.model.inputs, outputs: fetch.map((n) => this.model.getLayer(n).output as tf.SymbolicTensor) });
       this.heads.set(key, m);
     }
     return m;
   }
 
-  async forward(x: tf.Tensor4D, taps: readonly string[]): Promise<Outputs> {
-    const head = this.head(taps);
-    return tf.tidy(() => {
-      const out = head.predict(x);
-      const arr = Array.isArray(out) ? out : [out];
-      const raw = arr[0]!;
-      const logits = this.probs ? tf.log(tf.clipByValue(raw, 1e-12, 1)) : raw;
-      const features: Record<string, tf.Tensor> = {};
-      taps.forEach((t, i) => (features[t] = arr[i + 1]!));
-      return { logits, features } as unknown as tf.TensorContainerObject;
-    }) as unknown as Outputs;
+  async run(x: tf.Tensor, fetch: readonly string[]): Promise<tf.Tensor[]> {
+    const out = this.head(fetch).predict(x);
+    return Array.isArray(out) ? out : [out];
   }
 
   dispose(): void {
@@ -82,7 +66,21 @@ export class LayersTeacher implements Teacher {
   }
 }
 
-/** Loads a LayersModel teacher from a model.json path. */
-export async function loadLayersTeacher(path: string): Promise<LayersTeacher> {
-  return new LayersTeacher(path, await loadLayersModelFromFile(tf, path));
+/** Files a model.json refers to: itself and its weight shards (hashed into cache keys). */
+export async function modelJsonFiles(path: string): Promise<string[]> {
+  const { readFile } = await import('node:fs/promises');
+  const { dirname, join } = await import('node:path');
+  const json = JSON.parse(await readFile(path, 'utf8')) as { weightsManifest?: { paths: string[] }[] };
+  return [path, ...(json.weightsManifest ?? []).flatMap((g) => g.paths.map((p) => join(dirname(path), p)))];
+}
+
+/** Opens a LayersModel model.json (missing or truncated shards are UserErrors from model-io). */
+export async function openLayersModel(path: string): Promise<LayersModelFile> {
+  await readModelArtifacts(path); // shard checks with clear errors before tfjs sees the files
+  return new LayersModelFile(await modelJsonFiles(path), await loadLayersModelFromFile(tf, path));
+}
+
+/** Loads a LayersModel teacher from a model.json path with default options (NHWC, output kind detected). */
+export async function loadLayersTeacher(path: string): Promise<Teacher> {
+  return ModelTeacher.create(await openLayersModel(path), TeacherConfig.parse({ path }));
 }

@@ -1,0 +1,36 @@
+import { UserError } from '../core/errors.js';
+import type { Logger } from '../core/progress.js';
+import { openDataset } from '../data/index.js';
+import type { RunConfig } from './run-dir.js';
+import type { TestData } from './types.js';
+
+/**
+ * The run's test split (the same data spec and split seed as training) as flat arrays, at most `limit` samples in
+ * the stored order, so every runtime predicts the same images.
+ */
+export async function loadTestData(data: RunConfig['data'], opts: { limit?: number; log?: Logger } = {}): Promise<TestData & { spec: string; name: string }> {
+  const ds = await openDataset(data.spec, {
+    seed: data.seed,
+    ...(data.inputShape ? { inputShape: data.inputShape } : {}),
+    ...(data.mean ? { mean: data.mean } : {}),
+    ...(data.std ? { std: data.std } : {}),
+    ...(data.strict !== undefined ? { strict: data.strict } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  const total = ds.size('test');
+  if (total === 0) throw new UserError(`data ${data.spec}: the test split is empty; the bench measures accuracy on it`);
+  const n = Math.min(total, opts.limit ?? Infinity);
+  const [h, w, c] = ds.inputShape as [number, number, number];
+  const per = h * w * c;
+  const x = new Float32Array(n * per);
+  const y = new Int32Array(n);
+  let k = 0;
+  for await (const b of ds.batches('test', 256, { limit: n })) {
+    x.set(await b.x.data(), k * per);
+    y.set(await b.y.data(), k);
+    k += b.y.shape[0];
+    b.x.dispose();
+    b.y.dispose();
+  }
+  return { x, y, n: k, shape: [h, w, c], classNames: ds.classNames, spec: data.spec, name: ds.name };
+}

@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Fills a staging folder next to `dir` and swaps it in only when `fill` succeeds, replacing an earlier `dir`: a
+ * bench that fails half-way leaves the previous results whole.
+ */
+export async function replaceDirAtomic<T>(dir: string, fill: (staging: string) => Promise<T>): Promise<T> {
+  const tag = randomBytes(4).toString('hex');
+  const staging = join(dirname(dir), `.${basename(dir)}.${tag}.staging`);
+  await mkdir(staging, { recursive: true });
+  let result: T;
+  try {
+    result = await fill(staging);
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
+  const old = join(dirname(dir), `.${basename(dir)}.${tag}.old`);
+  if (existsSync(dir)) await rename(dir, old);
+  await rename(staging, dir);
+  await rm(old, { recursive: true, force: true });
+  return result;
+}

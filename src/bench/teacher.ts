@@ -1,0 +1,106 @@
+/**
+ * The teacher as benchmark models: its tfjs model.json as is (tfjs targets), and, when the export stage can convert
+ * it, an ONNX fp32 export (onnxruntime targets).
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { UserError } from '../core/errors.js';
+import type { Artifact } from '../core/types.js';
+import type { Logger } from '../core/progress.js';
+import { fileSetBytes, tfjsModelFiles } from './artifact-files.js';
+import type { ExportManifest, RunConfig } from './run-dir.js';
+import type { ModelRef } from './types.js';
+
+/**
+ * Why this teacher cannot be benchmarked, or undefined when it can: the bench runs the teacher as a tfjs
+ * LayersModel (and its ONNX export); ONNX files and GraphModels come with their own layout and preprocessing,
+ * which the runners do not apply yet.
+ */
+export async function teacherUnsupported(path: string): Promise<string | undefined> {
+  if (/\.onnx$/i.test(path)) return 'the teacher is an ONNX file; the bench measures tfjs LayersModel teachers only (for now)';
+  if (existsSync(path) && /\.json$/i.test(path)) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      const json = JSON.parse(await readFile(path, 'utf8')) as { format?: string };
+      if (json.format === 'graph-model') return 'the teacher is a tfjs GraphModel; the bench measures tfjs LayersModel teachers only (for now)';
+    } catch {
+      return undefined; // teacherTfjs reports a malformed file
+    }
+  }
+  return undefined;
+}
+
+/** The teacher's tfjs model as a {@link ModelRef} (fp32, NHWC, as the distill stage read it). */
+export async function teacherTfjs(modelJsonPath: string): Promise<ModelRef> {
+  if (!existsSync(modelJsonPath)) {
+    throw new UserError(`${modelJsonPath}: teacher model not found (from teacher.path in the run's config.json); restore it or fix the path`);
+  }
+  const dir = dirname(modelJsonPath);
+  const files = await tfjsModelFiles(modelJsonPath, basename(modelJsonPath));
+  for (const f of files) if (!existsSync(join(dir, f))) throw new UserError(`${modelJsonPath}: weight file ${f} is missing next to it`);
+  const artifact: Artifact = { format: 'tfjs', precision: 'fp32', dir: '.', entry: basename(modelJsonPath), files, ...(await fileSetBytes(dir, files)), layout: 'nhwc' };
+  return { role: 'teacher', artifact, dir };
+}
+
+/** The export stage's API as this module uses it (src/export/index.ts, written on the export branch). */
+export interface ExportApi {
+  exportModel(opts: {
+    model: string;
+    out: string;
+    formats: string[];
+    precisions: string[];
+    data?: { spec: string; seed?: number; inputShape?: number[]; mean?: number[]; std?: number[] };
+    log?: Logger;
+  }): Promise<ExportManifest>;
+}
+
+/** An ONNX teacher, or why there is none; `cleanup` removes the temporary export. */
+export type TeacherOnnx = { ok: true; ref: ModelRef; cleanup: () => Promise<void> } | { ok: false; reason: string };
+
+/** Loads the export stage's module, or undefined when this build does not have it. */
+export async function loadExportApi(): Promise<ExportApi | undefined> {
+  // A computed specifier: the module may not exist in this build, and the type checker must not insist that it does.
+  const specifier = '../export/index.js';
+  try {
+    return (await import(specifier)) as ExportApi;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('export')) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * OPTIONAL STEP: exports the teacher to ONNX fp32 with the export stage, into a temporary folder. When the export
+ * module is not part of this build (it lands from the export branch) or cannot convert the teacher, the teacher's
+ * rows on onnxruntime targets are "skipped: teacher has no ONNX export (...)".
+ */
+export async function teacherOnnx(modelJsonPath: string, data: RunConfig['data'], log: Logger, loadApi = loadExportApi): Promise<TeacherOnnx> {
+  const api = await loadApi();
+  if (!api) return { ok: false, reason: 'teacher has no ONNX export (the export stage, src/export, is not in this build)' };
+  if (typeof api.exportModel !== 'function') return { ok: false, reason: 'teacher has no ONNX export (src/export has no exportModel)' };
+  const tmp = await mkdtemp(join(tmpdir(), 'edge-distill-teacher-onnx-'));
+  const cleanup = () => rm(tmp, { recursive: true, force: true });
+  const out = join(tmp, 'export');
+  const spec = {
+    spec: data.spec,
+    seed: data.seed,
+    ...(data.inputShape ? { inputShape: data.inputShape } : {}),
+    ...(data.mean ? { mean: data.mean } : {}),
+    ...(data.std ? { std: data.std } : {}),
+  };
+  try {
+    log.info('bench: exporting the teacher to ONNX for the onnxruntime targets');
+    const manifest = await api.exportModel({ model: modelJsonPath, out, formats: ['onnx'], precisions: ['fp32'], data: spec, log });
+    const a = manifest.artifacts.find((x) => x.format === 'onnx' && x.precision === 'fp32');
+    if (!a) {
+      await cleanup();
+      return { ok: false, reason: 'teacher has no ONNX export (the export stage produced no onnx/fp32 artifact)' };
+    }
+    return { ok: true, ref: { role: 'teacher', artifact: a, dir: join(out, a.dir) }, cleanup };
+  } catch (e) {
+    await cleanup();
+    return { ok: false, reason: `teacher has no ONNX export (the export stage failed: ${(e as Error).message.split('\n')[0]})` };
+  }
+}

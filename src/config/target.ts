@@ -1,0 +1,235 @@
+/**
+ * Deployment targets (targets/*.json): where and how a model is benchmarked, and the budget it must meet there.
+ * The zod schema is the source of truth; targets/target.schema.json is generated from it for editors
+ * (`npm run targets:schema`, checked by a test).
+ */
+import { z } from 'zod';
+import { readdir } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError, listOf } from '../core/errors.js';
+import { formatIssues, readJsonFile } from './load.js';
+
+export const RUNTIMES = ['tfjs', 'onnxruntime'] as const;
+export const HOSTS = ['node', 'chromium'] as const;
+export const BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu', 'tensorflow'] as const;
+export const PRECISIONS = ['fp32', 'float16', 'uint16', 'uint8', 'int8'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+export type Host = (typeof HOSTS)[number];
+export type Backend = (typeof BACKENDS)[number];
+
+/**
+ * Which backends (tfjs) or execution providers (onnxruntime) each runtime offers on each host. On Node, onnxruntime
+ * `cpu` is onnxruntime-node and `wasm` is onnxruntime-web running under Node.
+ */
+export const BACKENDS_BY_HOST: Record<Runtime, Record<Host, readonly Backend[]>> = {
+  tfjs: { node: ['cpu', 'wasm', 'tensorflow'], chromium: ['cpu', 'wasm', 'webgl', 'webgpu'] },
+  onnxruntime: { node: ['cpu', 'wasm'], chromium: ['wasm', 'webgl', 'webgpu'] },
+};
+
+/** The artifact format each runtime loads. */
+export const FORMAT_OF_RUNTIME = { tfjs: 'tfjs', onnxruntime: 'onnx' } as const;
+
+const Precision = z.enum(PRECISIONS);
+const positiveMs = z.number().positive();
+
+export const TimingSpec = z
+  .object({
+    warmupIterations: z.number().int().nonnegative().default(10).describe('untimed calls before sampling ...'),
+    warmupMs: z.number().nonnegative().default(1000).describe('... lasting at least this long (ms), so V8 has moved hot code to its optimising tier'),
+    minIterations: z.number().int().positive().default(30).describe('at least this many samples'),
+    minTimeMs: z.number().nonnegative().default(1000).describe('and at least this much sampling time (ms)'),
+    maxTimeMs: positiveMs.default(8000).describe('stop sampling after this long (ms) even if the estimate is not yet stable'),
+    targetRelCi: z.number().positive().max(1).default(0.02).describe('sample until the 95% interval of the mean is within ± this fraction of it'),
+    minSampleMs: z.number().nonnegative().default(0).describe('each sample lasts at least this long (ms): shorter calls are repeated back-to-back'),
+  })
+  .strict();
+
+export const BudgetSpec = z
+  .object({
+    maxBytes: z.number().int().positive().optional().describe('largest allowed artifact size, raw bytes'),
+    maxGzipBytes: z.number().int().positive().optional().describe('largest allowed artifact size, gzip bytes (what a CDN sends)'),
+    maxP50Ms: positiveMs.optional().describe('largest allowed median latency at batch 1 (ms)'),
+    maxP95Ms: positiveMs.optional().describe('largest allowed 95th-percentile latency at batch 1 (ms)'),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.maxP50Ms !== undefined && b.maxP95Ms !== undefined && b.maxP95Ms < b.maxP50Ms) {
+      ctx.addIssue({ code: 'custom', path: ['maxP95Ms'], message: `must be ≥ maxP50Ms (${b.maxP50Ms}): a 95th percentile is never below the median` });
+    }
+  });
+
+const TargetObject = z
+  .object({
+    $schema: z.string().optional().describe('path or URL of target.schema.json (for editors)'),
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes, e.g. "chromium-ort-wasm"')
+      .describe('unique name, used by --only and in reports'),
+    description: z.string().min(1).describe('one line: what device or deployment this stands for'),
+    runtime: z.enum(RUNTIMES),
+    host: z.enum(HOSTS),
+    backend: z.enum(BACKENDS).describe('tfjs backend or onnxruntime execution provider'),
+    threads: z.number().int().positive().default(1).describe('intra-op threads (onnxruntime, tfjs wasm in a browser)'),
+    cpuThrottling: z.number().min(1).default(1).describe('Chromium CPU slow-down factor (CDP Emulation.setCPUThrottlingRate); 4 = Lighthouse mobile'),
+    batchSizes: z
+      .array(z.number().int().positive())
+      .min(1)
+      .default([1, 8, 32])
+      .describe('batch sizes for throughput; latency is always measured at batch 1'),
+    timing: TimingSpec.default(TimingSpec.parse({})),
+    artifact: z
+      .object({
+        format: z.enum(['tfjs', 'onnx']),
+        precision: z.union([Precision, z.array(Precision).min(1)]).default('fp32').describe('one precision or a list; each present in the export is benchmarked'),
+      })
+      .strict(),
+    budget: BudgetSpec.default({}),
+  })
+  .strict();
+
+/** A deployment target (validated). */
+export const TargetSchema = TargetObject.superRefine((t, ctx) => {
+  const allowed = BACKENDS_BY_HOST[t.runtime][t.host];
+  if (!allowed.includes(t.backend)) {
+    ctx.addIssue({ code: 'custom', path: ['backend'], message: `${t.runtime} on ${t.host} has no backend "${t.backend}". Must be one of ${listOf(allowed)}` });
+  }
+  if (t.artifact.format !== FORMAT_OF_RUNTIME[t.runtime]) {
+    ctx.addIssue({ code: 'custom', path: ['artifact', 'format'], message: `${t.runtime} loads "${FORMAT_OF_RUNTIME[t.runtime]}" artifacts, not "${t.artifact.format}"` });
+  }
+  if (t.host !== 'chromium' && t.cpuThrottling !== 1) {
+    ctx.addIssue({ code: 'custom', path: ['cpuThrottling'], message: 'only chromium targets can be throttled (CDP); use 1 on node' });
+  }
+  if (new Set(t.batchSizes).size !== t.batchSizes.length) {
+    ctx.addIssue({ code: 'custom', path: ['batchSizes'], message: 'has duplicates' });
+  }
+  if (t.timing.maxTimeMs < t.timing.minTimeMs) {
+    ctx.addIssue({ code: 'custom', path: ['timing', 'maxTimeMs'], message: `must be ≥ minTimeMs (${t.timing.minTimeMs})` });
+  }
+});
+
+export type Target = z.infer<typeof TargetSchema>;
+export type TargetInput = z.input<typeof TargetSchema>;
+export type Budget = z.infer<typeof BudgetSpec>;
+
+/** The precisions a target benchmarks, as a list. */
+export function targetPrecisions(t: Target): string[] {
+  return Array.isArray(t.artifact.precision) ? t.artifact.precision : [t.artifact.precision];
+}
+
+/** Edit distance, for "did you mean" hints on typo'd field names. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The keys an object schema accepts at `path` inside the target schema (for hints). */
+function knownKeysAt(path: PropertyKey[]): string[] {
+  let shape: Record<string, z.ZodType> | undefined = TargetObject.shape;
+  for (const p of path) {
+    let s: z.ZodType | undefined = shape?.[String(p)];
+    // Unwrap defaults, optionals and refinements down to the object.
+    while (s && !(s instanceof z.ZodObject)) {
+      const inner = (s as unknown as { def?: { innerType?: z.ZodType; in?: z.ZodType } }).def;
+      s = inner?.innerType ?? inner?.in;
+    }
+    shape = s ? (s as z.ZodObject).shape : undefined;
+  }
+  return shape ? Object.keys(shape) : [];
+}
+
+/** Turns zod's "Unrecognized key" (reported on the parent) into one issue per key, at the key, with a hint. */
+function explainUnknownKeys(error: z.ZodError): z.ZodError {
+  const issues = error.issues.flatMap((issue): z.core.$ZodIssue[] => {
+    if (issue.code !== 'unrecognized_keys') return [issue];
+    const known = knownKeysAt(issue.path);
+    return issue.keys.map((key) => {
+      const best = known.map((k) => ({ k, d: editDistance(key, k) })).sort((a, b) => a.d - b.d)[0];
+      const hint = best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? `did you mean "${best.k}"?` : `allowed: ${listOf(known)}`;
+      return { ...issue, path: [...issue.path, key], message: `unknown field; ${hint}` };
+    });
+  });
+  return new z.ZodError(issues);
+}
+
+/** Validates a parsed target; a problem is a {@link UserError} `source: path.to.field: message`. */
+export function parseTarget(value: unknown, source: string): Target {
+  const r = TargetSchema.safeParse(value);
+  if (!r.success) throw new UserError(formatIssues(source, explainUnknownKeys(r.error)));
+  return r.data;
+}
+
+/** Reads and validates one target file. */
+export async function loadTarget(path: string): Promise<Target> {
+  return parseTarget(await readJsonFile(path, 'target JSON file'), path);
+}
+
+/** The targets/ folder shipped with the package (src/config → ../../targets, and the same from dist/config). */
+export function builtinTargetsDir(): string {
+  return fileURLToPath(new URL('../../targets/', import.meta.url));
+}
+
+/**
+ * Expands target file arguments: plain paths, directories (their *.json), and globs whose wildcards (`*`, `?`) are
+ * in the file name only (e.g. `targets/*.json`). The schema file itself is never a target.
+ */
+export async function expandTargetPaths(patterns: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const pattern of patterns) {
+    const dir = dirname(pattern);
+    const name = basename(pattern);
+    if (/[*?]/.test(dir)) throw new UserError(`${pattern}: wildcards are supported in the file name only (e.g. targets/*.json)`);
+    if (/[*?]/.test(name)) {
+      if (!existsSync(dir)) throw new UserError(`${pattern}: folder ${dir} not found`);
+      const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+      const hits = (await readdir(dir)).filter((f) => re.test(f) && f !== 'target.schema.json').sort();
+      if (hits.length === 0) throw new UserError(`${pattern}: matches no files`);
+      out.push(...hits.map((f) => join(dir, f)));
+    } else if (existsSync(pattern) && statSync(pattern).isDirectory()) {
+      out.push(...(await expandTargetPaths([join(pattern, '*.json')])));
+    } else {
+      if (!existsSync(pattern)) throw new UserError(`${pattern}: target file not found`);
+      out.push(pattern);
+    }
+  }
+  return [...new Set(out.map((p) => resolve(p)))];
+}
+
+/** Loads every target the patterns name; two files with the same id are a {@link UserError}. */
+export async function loadTargets(patterns: string[]): Promise<{ path: string; target: Target }[]> {
+  const paths = await expandTargetPaths(patterns);
+  const loaded = [];
+  const seen = new Map<string, string>();
+  for (const path of paths) {
+    const target = await loadTarget(path);
+    const other = seen.get(target.id);
+    if (other) throw new UserError(`${path}: id: "${target.id}" is already used by ${other}; ids must be unique`);
+    seen.set(target.id, path);
+    loaded.push({ path, target });
+  }
+  return loaded;
+}
+
+/** The JSON Schema (draft 2020-12) of a target file, for editors. Cross-field rules are checked by the tool only. */
+export function targetJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(TargetObject, { io: 'input' }) as Record<string, unknown>;
+  return {
+    $schema: schema.$schema,
+    $id: 'https://edge-distill.dev/schemas/target.schema.json',
+    title: 'edge-distill deployment target',
+    description:
+      'Where and how a model is benchmarked, and its budget. Backends per runtime and host: ' +
+      Object.entries(BACKENDS_BY_HOST)
+        .flatMap(([r, hosts]) => Object.entries(hosts).map(([h, b]) => `${r} on ${h}: ${b.join(', ')}`))
+        .join('; ') +
+      '.',
+    ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),
+  };
+}
