@@ -44,7 +44,7 @@ export async function teacherTfjs(modelJsonPath: string): Promise<ModelRef> {
   return { role: 'teacher', artifact, dir };
 }
 
-/** The export stage's API as this module uses it (src/export/index.ts, written on the export branch). */
+/** The export stage's API as this module uses it (src/export/index.ts). */
 export interface ExportApi {
   exportModel(opts: {
     model: string;
@@ -59,27 +59,17 @@ export interface ExportApi {
 /** An ONNX teacher, or why there is none; `cleanup` removes the temporary export. */
 export type TeacherOnnx = { ok: true; ref: ModelRef; cleanup: () => Promise<void> } | { ok: false; reason: string };
 
-/** Loads the export stage's module, or undefined when this build does not have it. */
-export async function loadExportApi(): Promise<ExportApi | undefined> {
-  // A computed specifier: the module may not exist in this build, and the type checker must not insist that it does.
-  const specifier = '../export/index.js';
-  try {
-    return (await import(specifier)) as ExportApi;
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('export')) return undefined;
-    throw e;
-  }
+/** Loads the export stage lazily (it pulls in onnxruntime); injectable so tests can stand in for it. */
+export async function loadExportApi(): Promise<ExportApi> {
+  return (await import('../export/index.js')) as ExportApi;
 }
 
 /**
- * OPTIONAL STEP: exports the teacher to ONNX fp32 with the export stage, into a temporary folder. When the export
- * module is not part of this build (it lands from the export branch) or cannot convert the teacher, the teacher's
- * rows on onnxruntime targets are "skipped: teacher has no ONNX export (...)".
+ * Exports the teacher to ONNX fp32 with the export stage, into a temporary folder. When the export stage cannot
+ * convert the teacher, the teacher's rows on onnxruntime targets are "skipped: teacher has no ONNX export (...)".
  */
 export async function teacherOnnx(modelJsonPath: string, data: RunConfig['data'], log: Logger, loadApi = loadExportApi): Promise<TeacherOnnx> {
   const api = await loadApi();
-  if (!api) return { ok: false, reason: 'teacher has no ONNX export (the export stage, src/export, is not in this build)' };
-  if (typeof api.exportModel !== 'function') return { ok: false, reason: 'teacher has no ONNX export (src/export has no exportModel)' };
   const tmp = await mkdtemp(join(tmpdir(), 'edge-distill-teacher-onnx-'));
   const cleanup = () => rm(tmp, { recursive: true, force: true });
   const out = join(tmp, 'export');
