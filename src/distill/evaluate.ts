@@ -21,8 +21,27 @@ export async function predictSplit(model: tf.LayersModel, data: Dataset, split: 
   return { preds: Int32Array.from(preds), labels: Int32Array.from(labels) };
 }
 
-/** Top-1 predictions of a teacher over a split. */
-export async function predictTeacherSplit(teacher: Teacher, data: Dataset, split: SplitName, batchSize = 256): Promise<Int32Array> {
+// A teacher's predictions on a split never change, but every trainStudent call (each trial of a recipe search)
+// and the final test report ask for them again; for a large teacher that pass costs more than a small student's
+// epoch. Keyed by object identity, so nothing outlives the teacher or the dataset.
+const teacherPredsMemo = new WeakMap<Teacher, WeakMap<Dataset, Map<SplitName, Promise<Int32Array>>>>();
+
+/** Top-1 predictions of a teacher over a split (computed once per teacher, dataset and split). */
+export function predictTeacherSplit(teacher: Teacher, data: Dataset, split: SplitName, batchSize = 256): Promise<Int32Array> {
+  let byData = teacherPredsMemo.get(teacher);
+  if (!byData) teacherPredsMemo.set(teacher, (byData = new WeakMap()));
+  let bySplit = byData.get(data);
+  if (!bySplit) byData.set(data, (bySplit = new Map()));
+  let p = bySplit.get(split);
+  if (!p) {
+    p = computeTeacherSplit(teacher, data, split, batchSize);
+    bySplit.set(split, p);
+    p.catch(() => bySplit!.delete(split));
+  }
+  return p.then((a) => a.slice());
+}
+
+async function computeTeacherSplit(teacher: Teacher, data: Dataset, split: SplitName, batchSize: number): Promise<Int32Array> {
   const preds: number[] = [];
   for await (const b of data.batches(split, batchSize)) {
     const out = await teacher.forward(b.x, []);
