@@ -33,6 +33,8 @@ export const StudentConfig = z
     target: z.string().min(1).optional(),
     /** `latency`: measure candidates on `target` and keep those within its latency budget too (default bytes). */
     sizeBy: z.enum(['bytes', 'latency']).optional(),
+    /** Train the K largest members that fit the budget and keep the most accurate on val (default 1: the largest). */
+    candidates: z.number().int().positive().optional(),
   })
   .strict();
 

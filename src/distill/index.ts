@@ -26,6 +26,7 @@ import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
 import { applyTargetBudget } from '../sizing/target-budget.js';
 import { latencySizedParams, SIZING_FILE } from '../sizing/distill-step.js';
 import type { SizingReport } from '../sizing/report.js';
+import { CANDIDATES_DIR, topCandidates, trainCandidates, type CandidateChoice, type TrainedCandidate } from './candidates.js';
 
 /** Options of {@link distill}. `config` is a (partial) DistillConfig; defaults fill the rest. */
 export interface DistillOptions {
@@ -58,6 +59,8 @@ export interface ArchitectureRecord {
   candidates?: { description: string; paramCount: number; bytes: number; fits: boolean }[];
   /** Latency sizing (--size-by latency): the measured candidate table, also in RUN/sizing.json. */
   sizing?: SizingReport;
+  /** --candidates K: the trained candidates and their val accuracy, also in RUN/candidates.json. */
+  trained?: TrainedCandidate[];
 }
 
 /** metrics.json of a run. */
@@ -93,13 +96,18 @@ export function resolveDistillConfig(config: unknown, source = 'config'): Distil
   return c;
 }
 
+/** The record of one family member: description, parameter count and weight bytes at each precision. */
+export function architectureRecord(family: StudentFamily<any>, params: unknown, io: IOSpec): ArchitectureRecord {
+  const m = family.build(params, io, 1);
+  const n = countParams(m);
+  m.dispose();
+  return { family: family.name, params, description: family.describe(params), paramCount: n, bytes: { float32: 4 * n, float16: 2 * n, uint8: n } };
+}
+
 /** Picks the student's family member: explicit params, else the largest that fits the byte budget, else the default. */
-export function pickArchitecture(family: StudentFamily<any>, c: DistillConfig, io: IOSpec, log: Logger): { params: unknown; record: ArchitectureRecord } {
+export function pickArchitecture(family: StudentFamily<any>, c: DistillConfig, io: IOSpec, log: Logger): { params: unknown; record: ArchitectureRecord; fitting?: CandidateChoice[] } {
   const record = (params: unknown, candidates?: SizedCandidate<unknown>[]): ArchitectureRecord => {
-    const m = family.build(params, io, 1);
-    const n = countParams(m);
-    m.dispose();
-    const r: ArchitectureRecord = { family: family.name, params, description: family.describe(params), paramCount: n, bytes: { float32: 4 * n, float16: 2 * n, uint8: n } };
+    const r = architectureRecord(family, params, io);
     if (candidates) r.candidates = candidates.map(({ description, paramCount, bytes, fits }) => ({ description, paramCount, bytes, fits }));
     return r;
   };
@@ -118,9 +126,35 @@ export function pickArchitecture(family: StudentFamily<any>, c: DistillConfig, i
       log.info(`  ${cand === chosen ? '*' : cand.fits ? ' ' : 'x'} ${cand.description.padEnd(22)} ${String(cand.paramCount).padStart(9)} params ${String(cand.bytes).padStart(10)} bytes`);
     }
     log.info(`chose ${chosen.description}: ${chosen.paramCount} params, ${chosen.bytes} bytes (* chosen, x over budget)`);
-    return { params: chosen.params, record: record(chosen.params, candidates) };
+    const fitting = candidates.filter((x) => x.fits).map(({ params, description, paramCount, bytes }) => ({ params, description, paramCount, bytes }));
+    return { params: chosen.params, record: record(chosen.params, candidates), fitting };
   }
   return { params: family.defaultParams, record: record(family.defaultParams) };
+}
+
+/** Refuses `--candidates K` (K > 1) where there is nothing to choose among; before anything runs. */
+export function checkCandidatesFlag(c: DistillConfig): void {
+  const k = c.student.candidates ?? 1;
+  if (k <= 1) return;
+  if (c.student.params) throw new UserError(`--candidates ${k}: explicit --params leave nothing to choose; drop --params, or drop --candidates`);
+  if (c.student.maxBytes === undefined && c.student.sizeBy !== 'latency') throw new UserError(`--candidates ${k} trains the ${k} largest students that fit a budget; give one with --max-bytes N or --target FILE`);
+  if (c.tune) throw new UserError(`--candidates ${k} with --tune: the recipe search tunes one student; size first (--candidates), then tune the kept student's family params (--params) with --tune`);
+}
+
+/**
+ * The K largest candidates that fit the budget before training (latency sizing: the measured table; bytes: the
+ * weight-byte table), or undefined when `--candidates` is 1 or absent.
+ */
+function candidateChoices(c: DistillConfig, fitting: CandidateChoice[] | undefined, sizing: SizingReport | undefined, familyName: string, log: Logger): CandidateChoice[] | undefined {
+  const k = c.student.candidates ?? 1;
+  if (k <= 1) return undefined;
+  const all: CandidateChoice[] = sizing
+    ? sizing.candidates.filter((r) => r.fits).map((r) => ({ params: r.params, description: r.description, paramCount: r.paramCount, bytes: r.measurement?.bytes ?? r.estBytes, ...(r.measurement ? { p50Ms: r.measurement.p50Ms } : {}) }))
+    : fitting ?? [];
+  const top = topCandidates(all, k);
+  if (top.length < k) log.warn(`--candidates ${k}: only ${top.length} ${familyName} student${top.length === 1 ? '' : 's'} fit${top.length === 1 ? 's' : ''} the budget; training ${top.length === 1 ? 'it' : 'all of them'}`);
+  log.info(`training ${top.length} candidates, largest first: ${top.map((x) => `${x.description} (${x.paramCount} params)`).join(', ')}; the most accurate on val is kept`);
+  return top.length > 1 ? top : undefined;
 }
 
 /** Checks that teacher and data agree on input shape (NHWC; -1 takes any size) and classes. */
@@ -190,6 +224,7 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
   // --target fills the byte budget (and its precision) before validation, so explicit values still win.
   const { config, target } = await applyTargetBudget(opts.config);
   const c = resolveDistillConfig(config, opts.source);
+  checkCandidatesFlag(c);
   const backend: BackendInfo = await initBackend(c.train.backend, log);
   const teacher = c.teacher ? await loadTeacher(c.teacher) : undefined;
   let teacherOutputs: TeacherOutputs | undefined;
@@ -212,6 +247,7 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     const sized = c.student.sizeBy === 'latency' ? await latencySizedParams({ family, c, io, data, target, out, resume: mode === 'resume', log }) : undefined;
     const arch = pickArchitecture(family, sized ? { ...c, student: { ...c.student, params: sized.params as Record<string, unknown> } } : c, io, log);
     if (sized) arch.record.sizing = sized.report;
+    const choices = candidateChoices(c, arch.fitting, sized?.report, family.name, log);
     const built = family.build(arch.params, io, c.train.seed);
     // Taps, adapter shapes and an existing cache are checked before anything is written to the run directory.
     const lossTaps = teacherTapsOf(c.loss);
@@ -250,6 +286,17 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
       });
       ({ student, history } = r);
       tune = r.report;
+    } else if (choices) {
+      built.dispose();
+      const train = (s: tf.LayersModel, checkpointDir: string) =>
+        trainStudent({ student: s, teacher, teacherOutputs, data, loss: c.loss, train: c.train, trainLimit: c.data.trainLimit, checkpointDir, log, quiet: opts.quiet ?? false });
+      const recheck = sized && target
+        ? async (s: tf.LayersModel) => (await import('../sizing/recheck.js')).trainedBudgetMisses(s, { target, budget: sized.report.budget, data })
+        : undefined;
+      const r = await trainCandidates({ family, io, candidates: choices, seed: c.train.seed, train, ...(recheck ? { recheck } : {}), out, log });
+      ({ student, history } = r);
+      arch.params = r.params;
+      arch.record = { ...architectureRecord(family, r.params, io), ...(arch.record.candidates ? { candidates: arch.record.candidates } : {}), ...(arch.record.sizing ? { sizing: arch.record.sizing } : {}), trained: r.rows };
     } else {
       student = built;
       ({ history } = await trainStudent({
@@ -273,6 +320,7 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     await writeJsonAtomic(join(out, RUN_FILES.metrics), metrics);
     // The checkpoint holds training-only state (optimizer moments, adapters); a finished run no longer needs it.
     await rm(join(out, RUN_FILES.checkpoint), { recursive: true, force: true });
+    await rm(join(out, CANDIDATES_DIR), { recursive: true, force: true });
     teacherOutputs?.dispose();
     teacherOutputs = undefined;
     // So is a run-local teacher cache (a --cache DIR is kept: other runs share it).

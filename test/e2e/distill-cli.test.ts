@@ -90,6 +90,10 @@ test('bad input: unknown family or loss term, impossible budget, bad flag values
   await expectUserError(['distill', '--teacher', teacher, '--student', 'mlp', '--max-bytes', '100', '--out', out], /--max-bytes 100: no mlp student fits; the smallest .* needs 25480 bytes/, out);
   await expectUserError(['distill', '--teacher', teacher, '--epochs', 'many', '--out', out], /--epochs many: expected an integer/, out);
   await expectUserError(['distill', '--teacher', teacher, '--bogus', '--out', out], /Unknown option '--bogus'/, out);
+  await expectUserError(['distill', '--teacher', teacher, '--max-bytes', '30000', '--candidates', '0', '--out', out], /--candidates 0: expected an integer ≥ 1/, out);
+  await expectUserError(['distill', '--teacher', teacher, '--candidates', '3', '--out', out], /--candidates 3 trains the 3 largest students that fit a budget; give one with --max-bytes N or --target FILE/, out);
+  await expectUserError(['distill', '--teacher', teacher, '--student', 'mlp', '--params', 'hidden=8,depth=1', '--max-bytes', '30000', '--candidates', '2', '--out', out], /--candidates 2: explicit --params leave nothing to choose/, out);
+  await expectUserError(['distill', '--teacher', teacher, '--max-bytes', '30000', '--candidates', '2', '--tune', '--out', out], /--candidates 2 with --tune/, out);
   const cfg = join(tmp(), 'c.json');
   writeFileSync(cfg, JSON.stringify({ teacher: { path: teacher }, train: { epochz: 3 } }));
   await expectUserError(['distill', '-c', cfg, '--out', out], /c.json: train: Unrecognized key: "epochz"/, out);

@@ -8,7 +8,7 @@ import { BACKEND_CHOICES } from '../../runtime/backend.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
 /** Flags that shape the config (as opposed to where the run goes). */
-const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'data', 'strict', 'train-limit', 'student', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
+const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'data', 'strict', 'train-limit', 'student', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
 
 /** Sets `c.cache` from --cache DIR / --no-cache / --cache-dtype (also on --resume: where outputs come from may change). */
 export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, unknown>): Record<string, unknown> {
@@ -38,6 +38,8 @@ export async function configFromFlags(v: Record<string, unknown>): Promise<Recor
   if (v.weights !== undefined) setPath(c, ['student', 'weights'], String(v.weights));
   if (v.target !== undefined) setPath(c, ['student', 'target'], String(v.target));
   if (v['size-by'] !== undefined) setPath(c, ['student', 'sizeBy'], String(v['size-by']));
+  const k = numberFlag(v, 'candidates', { min: 1, integer: true });
+  if (k !== undefined) setPath(c, ['student', 'candidates'], k);
   if (v.loss !== undefined || v.feature !== undefined || v.temperature !== undefined) {
     const existing = ((c.loss as { terms?: Record<string, unknown>[] } | undefined)?.terms ?? undefined) as Record<string, unknown>[] | undefined;
     let terms: Record<string, unknown>[] = v.loss !== undefined ? parseLossFlag(String(v.loss)) : (existing ?? [{ kind: 'soft-kl', weight: 0.9, temperature: 4 }, { kind: 'hard-ce', weight: 0.1 }]);
@@ -92,6 +94,7 @@ export const command: Command = {
     weights: { type: 'string', description: 'precision the budget counts: float32 | float16 | uint8', valueName: 'P' },
     target: { type: 'string', description: "deployment target JSON: its byte budget (at its precision) is the default --max-bytes", valueName: 'FILE' },
     'size-by': { type: 'string', description: 'bytes | latency: with latency, candidates are measured on --target and must meet its latency budget too (default bytes)', valueName: 'S' },
+    candidates: { type: 'string', description: 'train the K largest students that fit the budget and keep the most accurate on val (default 1)', valueName: 'K' },
     loss: { type: 'string', description: 'weighted loss terms (default soft-kl=0.9,hard-ce=0.1)', valueName: 'TERM=W,...' },
     temperature: { type: 'string', description: 'soft-kl temperature (default 4)', valueName: 'T' },
     feature: { type: 'string', multiple: true, description: 'feature-mse term student:LAYER=teacher:LAYER[@WEIGHT] (repeatable)', valueName: 'MAP' },
@@ -124,6 +127,6 @@ export const command: Command = {
     console.log(`student ${m.architecture.family} (${m.architecture.description}): ${m.architecture.paramCount} params, ${m.architecture.bytes.float32} bytes float32`);
     console.log(`test accuracy ${pct(m.test.accuracy)} (teacher ${pct(m.test.teacherAccuracy)}, agreement ${pct(m.test.agreement)}) on ${m.test.n} images; ${m.seconds.toFixed(1)}s on ${m.backend}`);
     if (m.tune) console.log(`tune: ${m.tune.verdict}${m.tune.flags ? `\nchosen recipe: ${m.tune.flags}` : ''} (trials table: ${r.out}/tune/trials.md)`);
-    console.log(`wrote ${r.out}/student/model.json, metrics.json, config.json${m.architecture.sizing ? ', sizing.json' : ''}`);
+    console.log(`wrote ${r.out}/student/model.json, metrics.json, config.json${m.architecture.sizing ? ', sizing.json' : ''}${m.architecture.trained ? ', candidates.json' : ''}`);
   },
 };
