@@ -15,7 +15,7 @@ test('predictTeacherSplit runs the teacher over a split once, and every call get
   const teacher = await loadLayersTeacher(path);
   let forwards = 0;
   const counting: Teacher = Object.assign(Object.create(Object.getPrototypeOf(teacher)), teacher, {
-    forward: (x: tf.Tensor, taps: string[]) => { forwards++; return teacher.forward(x, taps); },
+    forward: (x: tf.Tensor4D, taps: string[]) => { forwards++; return teacher.forward(x, taps); },
   });
   const data = bandDataset();
   // Independent reference: argmax of the model's own predict over the val images in split order.
