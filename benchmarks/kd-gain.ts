@@ -3,15 +3,20 @@
  * test accuracy of the student trained with hard-ce only vs with the default combined loss (soft-kl 0.9 at T=4 +
  * hard-ce 0.1), same epochs. Prints a table and JSON lines.
  *
- *   npx tsx benchmarks/kd-gain.ts [--seeds 3] [--epochs 6] [--teacher-epochs 6] [--out benchmarks/results/kd-gain]
+ *   npx tsx benchmarks/kd-gain.ts [--seeds 3] [--epochs 6] [--teacher-epochs 6] [--tune-trials N] [--out benchmarks/results/kd-gain]
+ *
+ * With --tune-trials N it also runs `distill --tune` (N trials per search, the same seeds): a from-scratch student
+ * with a searched learning rate against a distilled one with a searched recipe, and prints the recipes that won.
  */
 import { parseArgs } from 'node:util';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainTeacher } from '../src/distill/train-teacher.js';
 import { distill } from '../src/distill/index.js';
 import { stderrLogger } from '../src/core/progress.js';
 import { meanStd, pctPm } from './stats.js';
+import type { TuneReport } from '../src/tune/index.js';
+import { describeRecipe } from '../src/tune/space.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +24,7 @@ const { values } = parseArgs({
     epochs: { type: 'string', default: '6' },
     'teacher-epochs': { type: 'string', default: '6' },
     student: { type: 'string', default: 'cnn:width=0.25,depth=2' },
+    'tune-trials': { type: 'string' },
     out: { type: 'string', default: 'benchmarks/results/kd-gain' },
   },
 });
@@ -65,4 +71,19 @@ for (const [name, accs] of Object.entries(results)) console.log(`| ${name} | ${p
 const names = Object.keys(results);
 const gain = meanStd(results[names[1]!]!).mean - meanStd(results[names[0]!]!).mean;
 console.log(`\ndistillation gain: ${(100 * gain).toFixed(2)} pp; run time ${((performance.now() - t0) / 60000).toFixed(1)} min`);
+if (values['tune-trials']) {
+  const run = join(out, 'tuned');
+  const r = await distill({
+    config: { teacher: { path: teacherPath }, data: { spec: 'mnist' }, student: { family, params }, loss: recipes['soft-kl 0.9 (T=4) + hard-ce 0.1'], train: { epochs, seed: 1 }, tune: { trials: Number(values['tune-trials']), eta: 3, seeds } },
+    out: run, force: true, quiet,
+  });
+  const rep = JSON.parse(readFileSync(join(run, 'tune', 'trials.json'), 'utf8')) as TuneReport;
+  console.log(`\ntuned (${values['tune-trials']} trials per search, search ${(rep.searchSeconds / 60).toFixed(1)} min, whole run ${(r.metrics.seconds / 60).toFixed(1)} min):`);
+  console.log('| recipe | test accuracy (mean ± std) |');
+  console.log('|---|---|');
+  console.log(`| tuned scratch (${describeRecipe(rep.best.scratch)}) | ${pctPm(rep.final.scratch.test)} |`);
+  if (rep.best.distill) console.log(`| tuned distill (${describeRecipe(rep.best.distill)}) | ${pctPm(rep.final.distill.test)} |`);
+  console.log(`verdict: ${rep.verdict}`);
+  console.log(JSON.stringify({ bench: 'kd-gain-tuned', best: rep.best, final: rep.final, searchSeconds: rep.searchSeconds, seconds: r.metrics.seconds }));
+}
 console.log(JSON.stringify({ bench: 'kd-gain', summary: true, gainPp: 100 * gain, ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, meanStd(v)])) }));
