@@ -11,7 +11,7 @@ import { builtinTargetsDir, loadTargets, targetPrecisions, type Target } from '.
 import { loadTf } from '../runtime/backend.js';
 import { loadTestData } from './data.js';
 import { describeSource, readExportManifest, readRunConfig, resolveTeacherPath } from './run-dir.js';
-import { teacherOnnx, teacherTfjs, teacherUnsupported, type TeacherOnnx } from './teacher.js';
+import { isOnnxTeacher, preprocessImages, teacherOnnx, teacherOnnxFile, teacherTfjs, teacherUnsupported, type TeacherOnnx, type TeacherOnnxFile } from './teacher.js';
 import { createResources } from './resources.js';
 import { runnerFor } from './runners/registry.js';
 import { artifactSummary, benchModel, type Measured } from './bench-one.js';
@@ -70,6 +70,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const students: ModelRef[] = manifest.artifacts.map((a) => ({ role: 'student', artifact: a, dir: join(exportDir, a.dir) }));
   const ctx: RunnerContext = { data, log, resources: createResources() };
   let onnxTeacher: TeacherOnnx | undefined;
+  let onnxFileTeacher: TeacherOnnxFile | undefined;
   const rows: BenchRow[] = [];
   const predictions = new Map<BenchRow, Int32Array>();
   const summaries: TargetSummary[] = [];
@@ -106,13 +107,22 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       for (const s of mine) push(await benchModel(runner!, s, target, ctx, quick));
 
       let teacher: ModelRef | undefined = target.runtime === 'tfjs' ? teacherTf : undefined;
-      if (teacherSkip) push({ row: { target: target.id, model: 'teacher', status: 'skipped', reason: teacherSkip, notes: [] } });
+      let teacherCtx = ctx;
+      if (isOnnxTeacher(teacherPath) && target.runtime === 'onnxruntime') {
+        onnxFileTeacher ??= await teacherOnnxFile({ ...config.teacher, path: teacherPath });
+        if (onnxFileTeacher.ok) {
+          teacher = onnxFileTeacher.ref;
+          // The teacher sees what the distill stage fed it: the test images through its preprocessing.
+          const p = onnxFileTeacher.preprocess;
+          if (p) teacherCtx = { ...ctx, data: { ...ctx.data, x: preprocessImages(ctx.data.x, ctx.data.shape[2], p) } };
+        } else push({ row: { target: target.id, model: 'teacher', status: 'skipped', reason: onnxFileTeacher.reason, notes: [] } });
+      } else if (teacherSkip) push({ row: { target: target.id, model: 'teacher', status: 'skipped', reason: teacherSkip, notes: [] } });
       else if (target.runtime === 'onnxruntime') {
         onnxTeacher ??= await teacherOnnx(teacherPath, config.data, log);
         if (onnxTeacher.ok) teacher = onnxTeacher.ref;
         else push({ row: { target: target.id, model: 'teacher', status: 'skipped', reason: onnxTeacher.reason, notes: [] } });
       }
-      if (teacher) push(await benchModel(runner!, teacher, target, ctx, quick));
+      if (teacher) push(await benchModel(runner!, teacher, target, teacherCtx, quick));
     }
   } finally {
     progress.done();
@@ -132,7 +142,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     statistics: { ...STATS_DEFINITIONS, sample: 'per-call milliseconds; one sample is the mean of callsPerSample back-to-back calls' },
     models: {
       student: { source: describeSource(manifest.source), exportDir },
-      teacher: { path: teacherPath, onnx: teacherSkip ?? (onnxTeacher === undefined ? 'not needed' : onnxTeacher.ok ? 'exported for this bench' : onnxTeacher.reason) },
+      teacher: { path: teacherPath, onnx: isOnnxTeacher(teacherPath) ? (onnxFileTeacher === undefined ? 'not needed' : onnxFileTeacher.ok ? 'the teacher file itself' : onnxFileTeacher.reason) : teacherSkip ?? (onnxTeacher === undefined ? 'not needed' : onnxTeacher.ok ? 'exported for this bench' : onnxTeacher.reason) },
     },
     targets: summaries,
     rows,

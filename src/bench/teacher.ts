@@ -14,23 +14,80 @@ import type { ExportManifest, RunConfig } from './run-dir.js';
 import type { ModelRef } from './types.js';
 
 /**
- * Why this teacher cannot be benchmarked, or undefined when it can: the bench runs the teacher as a tfjs
- * LayersModel (and its ONNX export); ONNX files and GraphModels come with their own layout and preprocessing,
- * which the runners do not apply yet.
+ * Why this teacher cannot be benchmarked as a tfjs LayersModel (plus its ONNX export), or undefined when it can.
+ * ONNX teachers are measured as they are on onnxruntime targets instead (see {@link teacherOnnxFile}).
  */
 export async function teacherUnsupported(path: string): Promise<string | undefined> {
-  if (/\.onnx$/i.test(path)) return 'the teacher is an ONNX file; the bench measures tfjs LayersModel teachers only (for now)';
+  if (isOnnxTeacher(path)) return 'the teacher is an ONNX file; tfjs cannot run it (its rows are on the onnxruntime targets)';
   if (existsSync(path) && /\.json$/i.test(path)) {
     const { readFile } = await import('node:fs/promises');
     try {
       const json = JSON.parse(await readFile(path, 'utf8')) as { format?: string };
-      if (json.format === 'graph-model') return 'the teacher is a tfjs GraphModel; the bench measures tfjs LayersModel teachers only (for now)';
+      if (json.format === 'graph-model') return 'the teacher is a tfjs GraphModel; the bench measures tfjs LayersModel and ONNX teachers only (for now)';
     } catch {
       return undefined; // teacherTfjs reports a malformed file
     }
   }
   return undefined;
 }
+
+/** True for a teacher given as an .onnx file. */
+export function isOnnxTeacher(path: string): boolean {
+  return /\.onnx$/i.test(path);
+}
+
+/** The teacher's preprocessing (x · scale − mean[c]) / std[c], as the run's config.json records it. */
+export interface TeacherPreprocess {
+  scale: number;
+  mean?: number[];
+  std?: number[];
+}
+
+/** An ONNX teacher file as a benchmark model, and the preprocessing its inputs need; or why it cannot be measured. */
+export type TeacherOnnxFile = { ok: true; ref: ModelRef; preprocess?: TeacherPreprocess } | { ok: false; reason: string };
+
+/**
+ * The ONNX teacher itself (not an export) as a model for onnxruntime targets, opened with the run's teacher settings
+ * (layout, output, input shape, preprocessing) by the same loader the distill stage used. Only a teacher whose class
+ * scores are the file's first output can be measured: the runners read the first output.
+ */
+export async function teacherOnnxFile(teacher: Record<string, unknown> & { path: string }): Promise<TeacherOnnxFile> {
+  const { loadTeacher } = await import('../distill/teachers/index.js');
+  let t;
+  try {
+    t = await loadTeacher(teacher as never);
+  } catch (e) {
+    return { ok: false, reason: `the ONNX teacher could not be opened (${firstLineOf(e)})` };
+  }
+  try {
+    const model = t.model as { outputs: { name: string }[]; path?: string };
+    const first = model.outputs[0]?.name;
+    if (t.output !== first) return { ok: false, reason: `the teacher's class scores are output ${t.output}, not the file's first output (${String(first)}); the runners read the first` };
+    const file = model.path ?? teacher.path;
+    const dir = dirname(file);
+    const files = [basename(file)]; // the loader refuses external-data files, so the model is one file
+    const artifact: Artifact = { format: 'onnx', precision: 'fp32', dir: '.', entry: basename(file), files, ...(await fileSetBytes(dir, files)), layout: t.layout };
+    const p = t.config.preprocess;
+    const identity = p.scale === 1 && (p.mean ?? []).every((m) => m === 0) && (p.std ?? []).every((v) => v === 1);
+    return { ok: true, ref: { role: 'teacher', artifact, dir }, ...(identity ? {} : { preprocess: p }) };
+  } finally {
+    t.dispose();
+  }
+}
+
+/** (x · scale − mean[c]) / std[c] over n NHWC images with c channels (a new array; mean/std of length 1 apply to all). */
+export function preprocessImages(x: Float32Array, channels: number, p: TeacherPreprocess): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const c = i % channels;
+    const m = p.mean ? p.mean[p.mean.length === 1 ? 0 : c]! : 0;
+    const s = p.std ? p.std[p.std.length === 1 ? 0 : c]! : 1;
+    out[i] = (x[i]! * p.scale - m) / s;
+  }
+  return out;
+}
+
+const firstLineOf = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
 /** The teacher's tfjs model as a {@link ModelRef} (fp32, NHWC, as the distill stage read it). */
 export async function teacherTfjs(modelJsonPath: string): Promise<ModelRef> {
