@@ -1,81 +1,17 @@
 /**
- * The subset of onnx.proto (IR 8) this project writes, as an inline proto2 schema parsed by protobufjs, and the
- * encoder from the in-memory graph ({@link OnnxModel}) to the wire format. Field numbers are onnx.proto's; the
- * schema is hand-written (only the messages a plain inference graph needs) so no generated code is committed.
+ * The encoder from the in-memory graph ({@link OnnxModel}) to ONNX's wire format (IR 8), with the project's one
+ * ONNX schema (src/onnx/schema.ts) parsed by protobufjs; no generated code is committed.
  */
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { onnxRoot } from '../../onnx/schema.js';
 import type { Attr, OnnxModel, OnnxTensor, OnnxValueInfo } from './graph.js';
 
-const SCHEMA = `
-syntax = "proto2";
-package onnx;
-message AttributeProto {
-  enum AttributeType { UNDEFINED = 0; FLOAT = 1; INT = 2; STRING = 3; TENSOR = 4; GRAPH = 5; FLOATS = 6; INTS = 7; STRINGS = 8; TENSORS = 9; GRAPHS = 10; }
-  optional string name = 1;
-  optional AttributeType type = 20;
-  optional float f = 2;
-  optional int64 i = 3;
-  optional bytes s = 4;
-  optional TensorProto t = 5;
-  repeated float floats = 7;
-  repeated int64 ints = 8;
-  repeated bytes strings = 9;
-}
-message ValueInfoProto { optional string name = 1; optional TypeProto type = 2; optional string doc_string = 3; }
-message NodeProto {
-  repeated string input = 1;
-  repeated string output = 2;
-  optional string name = 3;
-  optional string op_type = 4;
-  optional string domain = 7;
-  repeated AttributeProto attribute = 5;
-  optional string doc_string = 6;
-}
-message StringStringEntryProto { optional string key = 1; optional string value = 2; }
-message ModelProto {
-  optional int64 ir_version = 1;
-  repeated OperatorSetIdProto opset_import = 8;
-  optional string producer_name = 2;
-  optional string producer_version = 3;
-  optional string domain = 4;
-  optional int64 model_version = 5;
-  optional string doc_string = 6;
-  optional GraphProto graph = 7;
-  repeated StringStringEntryProto metadata_props = 14;
-}
-message GraphProto {
-  repeated NodeProto node = 1;
-  optional string name = 2;
-  repeated TensorProto initializer = 5;
-  optional string doc_string = 10;
-  repeated ValueInfoProto input = 11;
-  repeated ValueInfoProto output = 12;
-  repeated ValueInfoProto value_info = 13;
-}
-message TensorProto {
-  repeated int64 dims = 1;
-  optional int32 data_type = 2;
-  optional string name = 8;
-  optional bytes raw_data = 9;
-  optional string doc_string = 12;
-}
-message TensorShapeProto {
-  message Dimension { oneof value { int64 dim_value = 1; string dim_param = 2; } optional string denotation = 3; }
-  repeated Dimension dim = 1;
-}
-message TypeProto {
-  message Tensor { optional int32 elem_type = 1; optional TensorShapeProto shape = 2; }
-  oneof value { Tensor tensor_type = 1; }
-  optional string denotation = 6;
-}
-message OperatorSetIdProto { optional string domain = 1; optional int64 version = 2; }
-`;
 
 let modelType: protobuf.Type | undefined;
 
 /** The ModelProto message type (parsed once). */
 export function modelProtoType(): protobuf.Type {
-  modelType ??= protobuf.parse(SCHEMA, { keepCase: true }).root.lookupType('onnx.ModelProto');
+  modelType ??= onnxRoot(true).lookupType('onnx.ModelProto');
   return modelType;
 }
 

@@ -1,70 +1,11 @@
 /**
- * The parts of the ONNX protobuf schema (onnx/onnx.proto, IR ≤ 10) this project reads, written here as a
- * protobufjs definition. Fields a reader does not list are skipped, so a model is only ever decoded for reading:
- * rewriting one appends bytes instead (see {@link appendGraphOutputs}), which keeps every field we do not know.
+ * Reading ONNX files (IR ≤ 10) with the project's one ONNX schema (src/onnx/schema.ts). Fields the schema does not
+ * list are skipped, so a model is only ever decoded for reading: rewriting one appends bytes instead (see
+ * {@link appendGraphOutputs}), which keeps every field we do not know.
  */
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { onnxRoot } from '../../../onnx/schema.js';
 
-const SCHEMA = `
-syntax = "proto3";
-package onnx;
-message ModelProto {
-  int64 ir_version = 1;
-  string producer_name = 2;
-  string producer_version = 3;
-  string domain = 4;
-  int64 model_version = 5;
-  string doc_string = 6;
-  GraphProto graph = 7;
-  repeated OperatorSetIdProto opset_import = 8;
-}
-message OperatorSetIdProto { string domain = 1; int64 version = 2; }
-message GraphProto {
-  repeated NodeProto node = 1;
-  string name = 2;
-  repeated TensorProto initializer = 5;
-  repeated ValueInfoProto input = 11;
-  repeated ValueInfoProto output = 12;
-  repeated ValueInfoProto value_info = 13;
-}
-message NodeProto {
-  repeated string input = 1;
-  repeated string output = 2;
-  string name = 3;
-  string op_type = 4;
-  string domain = 7;
-  repeated AttributeProto attribute = 5;
-}
-message AttributeProto {
-  string name = 1;
-  float f = 2;
-  int64 i = 3;
-  bytes s = 4;
-  repeated float floats = 7;
-  repeated int64 ints = 8;
-  int32 type = 20;
-}
-message ValueInfoProto { string name = 1; TypeProto type = 2; string doc_string = 3; }
-message TypeProto {
-  message Tensor { int32 elem_type = 1; TensorShapeProto shape = 2; }
-  Tensor tensor_type = 1;
-}
-message TensorShapeProto {
-  message Dimension { int64 dim_value = 1; string dim_param = 2; }
-  repeated Dimension dim = 1;
-}
-message StringStringEntryProto { string key = 1; string value = 2; }
-message TensorProto {
-  repeated int64 dims = 1;
-  int32 data_type = 2;
-  repeated float float_data = 4;
-  repeated int64 int64_data = 7;
-  string name = 8;
-  bytes raw_data = 9;
-  repeated StringStringEntryProto external_data = 13;
-  int32 data_location = 14;
-}
-`;
 
 /** ONNX TensorProto.DataType codes this project names. */
 export const ONNX_DTYPES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64' };
@@ -80,7 +21,7 @@ export interface OnnxModel { irVersion?: number | Long; producerName?: string; p
 
 let root: protobuf.Root | undefined;
 function types() {
-  root ??= protobuf.parse(SCHEMA, { keepCase: false }).root;
+  root ??= onnxRoot(false);
   return { Model: root.lookupType('onnx.ModelProto'), ValueInfo: root.lookupType('onnx.ValueInfoProto') };
 }
 
