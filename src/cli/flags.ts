@@ -39,3 +39,12 @@ export function setPath(obj: Record<string, unknown>, path: string[], value: unk
   }
   o[path.at(-1)!] = value;
 }
+
+/** A comma-separated flag value as a list (blank items dropped); undefined when the flag is absent. */
+export function listFlag(v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  return String(v)
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+}

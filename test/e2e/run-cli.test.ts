@@ -55,3 +55,26 @@ test('run: a config with unknown keys or wrong types is refused with path.to.fie
   const r2 = await cli(['run', '-c', join(base, 'missing.json'), '--out', join(base, 'bad')]);
   assert.match(errorLines(r2.stderr)[0]!, /missing.json: not found/);
 });
+
+test('run with the stages\' flags instead of a config: --candidates, export and bench flags land in the saved config', async () => {
+  const teacher = join(base, 'teacher', 'student', 'model.json');
+  if (!existsSync(teacher)) {
+    const t = await cli(['train-teacher', '--data', 'mnist', '--train-limit', '256', '--arch', 'mlp:hidden=32,depth=1', '--epochs', '1', '--out', join(base, 'teacher'), '--quiet']);
+    assert.equal(t.code, 0, t.stderr);
+  }
+  const out = join(base, 'flags');
+  const r = await cli(['run', '--teacher', teacher, '--data', 'mnist', '--train-limit', '256', '--student', 'mlp', '--max-bytes', '30000', '--candidates', '2', '--epochs', '1',
+    '--format', 'onnx', '--quantize', 'none', '--only', 'node-ort-cpu', '--quick', '--test-limit', '64', '--out', out, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const saved = JSON.parse(readFileSync(join(out, 'pipeline-config.json'), 'utf8'));
+  assert.equal(saved.student.candidates, 2);
+  assert.deepEqual(saved.export.formats, ['onnx']);
+  assert.deepEqual(saved.bench.only, ['node-ort-cpu']);
+  assert.equal(saved.bench.testLimit, 64);
+  const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  assert.equal(metrics.architecture.trained.length, 2);
+  assert.match(r.stdout, /\| node-ort-cpu \| student onnx\/fp32 \|/);
+  const none = await cli(['run', '--out', join(base, 'noflags')]);
+  assert.equal(none.code, 1);
+  assert.match(errorLines(none.stderr)[0]!, /-c\/--config: missing; give a pipeline config .*or the stages' flags/);
+});

@@ -4,13 +4,7 @@ import { UserError } from '../../core/errors.js';
 import { stderrLogger } from '../../core/progress.js';
 import { numberFlag, type Command } from '../command.js';
 
-const list = (v: unknown) =>
-  typeof v === 'string'
-    ? v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : undefined;
+import { listFlag as list } from '../flags.js';
 
 /** The `bench` subcommand. */
 export const command: Command = {

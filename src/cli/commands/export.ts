@@ -4,11 +4,9 @@ import { stderrLogger } from '../../core/progress.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../../runtime/backend.js';
 import { numberFlag, type Command } from '../command.js';
 
-const list = (v: unknown): string[] =>
-  String(v)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+import { listFlag } from '../flags.js';
+
+const list = (v: unknown): string[] => listFlag(v) ?? [];
 
 /** The `export` subcommand: flags, help text and the call into src/export. */
 export const command: Command = {
