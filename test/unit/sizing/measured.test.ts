@@ -94,6 +94,25 @@ test('distill --size-by latency on mnist: trains the measured choice, writes siz
   );
 });
 
+test('distill --size-by latency --candidates 2: the two largest measured fits are trained, exported again and checked against the byte budgets', async () => {
+  const target = ortTarget('cands-budget', { maxBytes: 30000, maxGzipBytes: 30000, maxP50Ms: 50 });
+  const out = join(dir, 'run-cands');
+  const r = await distill({
+    config: { teacher: null, data: { spec: 'mnist', trainLimit: 128 }, student: { family: 'mlp', target, sizeBy: 'latency', candidates: 2 }, loss: { terms: [{ kind: 'hard-ce', weight: 1 }] }, train: { epochs: 1, backend: 'wasm' } },
+    out, quiet: true, log: silentLogger,
+  });
+  const rows = r.metrics.architecture.trained!;
+  // Same budget as above: hidden 8 at depths 3 and 2 are the two largest that fit; both measured (one per depth).
+  assert.deepEqual(rows.map((x) => x.description), ['hidden 8, depth 3', 'hidden 8, depth 2']);
+  for (const row of rows) {
+    assert.ok(row.p50Ms! > 0, 'the measured p50 is carried into the table');
+    assert.ok(row.bytes > row.paramCount * 4, 'bytes are the measured artifact');
+    assert.equal(row.fits, true, row.reasons.join(', '));
+  }
+  assert.equal(r.metrics.architecture.description, rows.find((x) => x.chosen)!.description);
+  assert.ok(existsSync(join(out, 'candidates.json')) && existsSync(join(out, 'sizing.json')));
+});
+
 test('a target this machine cannot run is a UserError naming why', async (t) => {
   const loaded = await loadSizingTarget('targets/node-tfjs-tensorflow.json');
   const { nodeTfjsRunner } = await import('../../../src/bench/runners/node-tfjs.js');
