@@ -11,7 +11,7 @@ import { builtinTargetsDir, loadTargets, targetPrecisions, type Target } from '.
 import { loadTf } from '../runtime/backend.js';
 import { loadTestData } from './data.js';
 import { describeSource, readExportManifest, readRunConfig, resolveTeacherPath } from './run-dir.js';
-import { isOnnxTeacher, preprocessImages, teacherOnnx, teacherOnnxFile, teacherTfjs, teacherUnsupported, type TeacherOnnx, type TeacherOnnxFile } from './teacher.js';
+import { preprocessImages, teacherKindOf, teacherOnnx, teacherOnnxFile, teacherPreprocessOf, teacherSkipReason, teacherTfjs, type TeacherOnnx, type TeacherOnnxFile } from './teacher.js';
 import { createResources } from './resources.js';
 import { runnerFor } from './runners/registry.js';
 import { artifactSummary, benchModel, type Measured } from './bench-one.js';
@@ -58,8 +58,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const { manifest, exportDir } = await readExportManifest(runDir);
   const targets = selectTargets(await loadTargets(opts.targets?.length ? opts.targets : [join(builtinTargetsDir(), '*.json')]), opts.only);
   const teacherPath = resolveTeacherPath(runDir, config.teacher.path);
-  const teacherSkip = await teacherUnsupported(teacherPath);
-  const teacherTf = teacherSkip ? undefined : await teacherTfjs(teacherPath);
+  const teacherKind = await teacherKindOf(teacherPath);
+  const teacherTf = teacherKind === 'onnx' ? undefined : await teacherTfjs(teacherPath);
   const quick = Boolean(opts.quick);
   // Warnings off (tfjs 4.22's prod mode does nothing else), so the log is not led by the "install tfjs-node" banner.
   (await loadTf()).enableProdMode();
@@ -71,6 +71,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const ctx: RunnerContext = { data, log, resources: createResources() };
   let onnxTeacher: TeacherOnnx | undefined;
   let onnxFileTeacher: TeacherOnnxFile | undefined;
+  const teacherPre = teacherPreprocessOf(config.teacher);
+  let teacherCtx: RunnerContext | undefined;
   const rows: BenchRow[] = [];
   const predictions = new Map<BenchRow, Int32Array>();
   const summaries: TargetSummary[] = [];
@@ -106,23 +108,22 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       if (!mine.length) push({ row: noArtifactRow(target, students) });
       for (const s of mine) push(await benchModel(runner!, s, target, ctx, quick));
 
-      let teacher: ModelRef | undefined = target.runtime === 'tfjs' ? teacherTf : undefined;
-      let teacherCtx = ctx;
-      if (isOnnxTeacher(teacherPath) && target.runtime === 'onnxruntime') {
+      let teacher: ModelRef | undefined;
+      let skip = teacherSkipReason(teacherKind, target.runtime);
+      if (!skip && target.runtime === 'tfjs') teacher = teacherTf;
+      else if (!skip && teacherKind === 'onnx') {
         onnxFileTeacher ??= await teacherOnnxFile({ ...config.teacher, path: teacherPath });
-        if (onnxFileTeacher.ok) {
-          teacher = onnxFileTeacher.ref;
-          // The teacher sees what the distill stage fed it: the test images through its preprocessing.
-          const p = onnxFileTeacher.preprocess;
-          if (p) teacherCtx = { ...ctx, data: { ...ctx.data, x: preprocessImages(ctx.data.x, ctx.data.shape[2], p) } };
-        } else push({ row: { target: target.id, model: 'teacher', status: 'skipped', reason: onnxFileTeacher.reason, notes: [] } });
-      } else if (teacherSkip) push({ row: { target: target.id, model: 'teacher', status: 'skipped', reason: teacherSkip, notes: [] } });
-      else if (target.runtime === 'onnxruntime') {
+        if (onnxFileTeacher.ok) teacher = onnxFileTeacher.ref;
+        else skip = onnxFileTeacher.reason;
+      } else if (!skip && target.runtime === 'onnxruntime') {
         onnxTeacher ??= await teacherOnnx(teacherPath, config.data, log);
         if (onnxTeacher.ok) teacher = onnxTeacher.ref;
-        else push({ row: { target: target.id, model: 'teacher', status: 'skipped', reason: onnxTeacher.reason, notes: [] } });
+        else skip = onnxTeacher.reason;
       }
-      if (teacher) push(await benchModel(runner!, teacher, target, teacherCtx, quick));
+      if (skip) push({ row: { target: target.id, model: 'teacher', status: 'skipped', reason: skip, notes: [] } });
+      // The teacher sees what the distill stage fed it: the test images through its preprocessing.
+      if (teacherPre && !teacherCtx) teacherCtx = { ...ctx, data: { ...ctx.data, x: preprocessImages(ctx.data.x, ctx.data.shape[2], teacherPre) } };
+      if (teacher) push(await benchModel(runner!, teacher, target, teacherCtx ?? ctx, quick));
     }
   } finally {
     progress.done();
@@ -142,7 +143,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     statistics: { ...STATS_DEFINITIONS, sample: 'per-call milliseconds; one sample is the mean of callsPerSample back-to-back calls' },
     models: {
       student: { source: describeSource(manifest.source), exportDir },
-      teacher: { path: teacherPath, onnx: isOnnxTeacher(teacherPath) ? (onnxFileTeacher === undefined ? 'not needed' : onnxFileTeacher.ok ? 'the teacher file itself' : onnxFileTeacher.reason) : teacherSkip ?? (onnxTeacher === undefined ? 'not needed' : onnxTeacher.ok ? 'exported for this bench' : onnxTeacher.reason) },
+      teacher: {
+        path: teacherPath,
+        onnx: teacherKind === 'onnx'
+          ? (onnxFileTeacher === undefined ? 'not needed' : onnxFileTeacher.ok ? 'the teacher file itself' : onnxFileTeacher.reason)
+          : teacherKind === 'graph-model' ? teacherSkipReason(teacherKind, 'onnxruntime')! : onnxTeacher === undefined ? 'not needed' : onnxTeacher.ok ? 'exported for this bench' : onnxTeacher.reason,
+      },
     },
     targets: summaries,
     rows,

@@ -13,21 +13,32 @@ import { fileSetBytes, tfjsModelFiles } from './artifact-files.js';
 import type { ExportManifest, RunConfig } from './run-dir.js';
 import type { ModelRef } from './types.js';
 
+/** How the bench runs a teacher: a tfjs LayersModel, a tfjs GraphModel, or an ONNX file. */
+export type TeacherKind = 'layers' | 'graph-model' | 'onnx';
+
 /**
- * Why this teacher cannot be benchmarked as a tfjs LayersModel (plus its ONNX export), or undefined when it can.
- * ONNX teachers are measured as they are on onnxruntime targets instead (see {@link teacherOnnxFile}).
+ * The kind of teacher file at `path`. tfjs models run as they are on tfjs targets; LayersModels are exported to ONNX
+ * for onnxruntime targets, GraphModels cannot be (the export stage converts LayersModels); ONNX files run as they
+ * are on onnxruntime targets and cannot run on tfjs ones.
  */
-export async function teacherUnsupported(path: string): Promise<string | undefined> {
-  if (isOnnxTeacher(path)) return 'the teacher is an ONNX file; tfjs cannot run it (its rows are on the onnxruntime targets)';
+export async function teacherKindOf(path: string): Promise<TeacherKind> {
+  if (isOnnxTeacher(path)) return 'onnx';
   if (existsSync(path) && /\.json$/i.test(path)) {
     const { readFile } = await import('node:fs/promises');
     try {
       const json = JSON.parse(await readFile(path, 'utf8')) as { format?: string };
-      if (json.format === 'graph-model') return 'the teacher is a tfjs GraphModel; the bench measures tfjs LayersModel and ONNX teachers only (for now)';
+      if (json.format === 'graph-model') return 'graph-model';
     } catch {
-      return undefined; // teacherTfjs reports a malformed file
+      // teacherTfjs reports a malformed file
     }
   }
+  return 'layers';
+}
+
+/** Why a teacher of `kind` has no rows on targets of `runtime`, or undefined when it runs there. */
+export function teacherSkipReason(kind: TeacherKind, runtime: string): string | undefined {
+  if (kind === 'onnx' && runtime === 'tfjs') return 'the teacher is an ONNX file; tfjs cannot run it (its rows are on the onnxruntime targets)';
+  if (kind === 'graph-model' && runtime === 'onnxruntime') return 'the teacher is a tfjs GraphModel, which the export stage cannot convert to ONNX (its rows are on the tfjs targets)';
   return undefined;
 }
 
@@ -43,12 +54,24 @@ export interface TeacherPreprocess {
   std?: number[];
 }
 
-/** An ONNX teacher file as a benchmark model, and the preprocessing its inputs need; or why it cannot be measured. */
-export type TeacherOnnxFile = { ok: true; ref: ModelRef; preprocess?: TeacherPreprocess } | { ok: false; reason: string };
+/**
+ * The run's teacher preprocessing (`teacher.preprocess` in config.json), or undefined when it changes nothing. The
+ * bench feeds the teacher what the distill stage fed it, on every runtime (an ONNX export takes the same input).
+ */
+export function teacherPreprocessOf(teacher: Record<string, unknown>): TeacherPreprocess | undefined {
+  const p = teacher.preprocess as Partial<TeacherPreprocess> | undefined;
+  if (!p) return undefined;
+  const scale = p.scale ?? 1;
+  const identity = scale === 1 && (p.mean ?? []).every((m) => m === 0) && (p.std ?? []).every((v) => v === 1);
+  return identity ? undefined : { scale, ...(p.mean ? { mean: p.mean } : {}), ...(p.std ? { std: p.std } : {}) };
+}
+
+/** An ONNX teacher file as a benchmark model, or why it cannot be measured. */
+export type TeacherOnnxFile = { ok: true; ref: ModelRef } | { ok: false; reason: string };
 
 /**
  * The ONNX teacher itself (not an export) as a model for onnxruntime targets, opened with the run's teacher settings
- * (layout, output, input shape, preprocessing) by the same loader the distill stage used. Only a teacher whose class
+ * (layout, output, input shape) by the same loader the distill stage used. Only a teacher whose class
  * scores are the file's first output can be measured: the runners read the first output.
  */
 export async function teacherOnnxFile(teacher: Record<string, unknown> & { path: string }): Promise<TeacherOnnxFile> {
@@ -67,9 +90,7 @@ export async function teacherOnnxFile(teacher: Record<string, unknown> & { path:
     const dir = dirname(file);
     const files = [basename(file)]; // the loader refuses external-data files, so the model is one file
     const artifact: Artifact = { format: 'onnx', precision: 'fp32', dir: '.', entry: basename(file), files, ...(await fileSetBytes(dir, files)), layout: t.layout };
-    const p = t.config.preprocess;
-    const identity = p.scale === 1 && (p.mean ?? []).every((m) => m === 0) && (p.std ?? []).every((v) => v === 1);
-    return { ok: true, ref: { role: 'teacher', artifact, dir }, ...(identity ? {} : { preprocess: p }) };
+    return { ok: true, ref: { role: 'teacher', artifact, dir } };
   } finally {
     t.dispose();
   }

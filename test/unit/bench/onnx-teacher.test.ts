@@ -1,11 +1,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '../../helpers/backend.js';
 import { tmp, writeIdxBands } from '../../helpers/tiny.js';
 import { FORMS } from '../../helpers/fixtures.js';
-import { preprocessImages, teacherOnnxFile } from '../../../src/bench/teacher.js';
+import { preprocessImages, teacherOnnxFile, teacherPreprocessOf } from '../../../src/bench/teacher.js';
 import { loadTestData } from '../../../src/bench/data.js';
 import { distill } from '../../../src/distill/index.js';
 import { exportRun } from '../../../src/export/index.js';
@@ -19,6 +19,9 @@ test('preprocessImages: (x · scale − mean[c]) / std[c] per channel of NHWC va
   assert.deepEqual(Array.from(preprocessImages(x, 3, { scale: 2, mean: [1, 2, 3], std: [1, 2, 4] })), [1, 1, 0.75, 7, 4, 2.25]);
   assert.deepEqual(Array.from(preprocessImages(x, 3, { scale: 1, mean: [1], std: [2] })), [0, 0.5, 1, 1.5, 2, 2.5]);
   assert.deepEqual(Array.from(x), [1, 2, 3, 4, 5, 6], 'the input is left alone');
+  assert.equal(teacherPreprocessOf({ path: 't', preprocess: { scale: 1 } }), undefined, 'identity: the data is not copied');
+  assert.equal(teacherPreprocessOf({ path: 't', preprocess: { scale: 1, mean: [0], std: [1] } }), undefined);
+  assert.deepEqual(teacherPreprocessOf({ path: 't', preprocess: { scale: 2, mean: [0.5] } }), { scale: 2, mean: [0.5] });
 });
 
 test('teacherOnnxFile: the file itself with the layout the loader found; one the loader refuses becomes a skip reason', async () => {
@@ -27,13 +30,12 @@ test('teacherOnnxFile: the file itself with the layout the loader found; one the
   assert.equal(r.ref.artifact.layout, 'nchw');
   assert.equal(r.ref.artifact.entry, 'tiny.onnx');
   assert.equal(r.ref.artifact.bytes, statSync(FORMS.onnx.path).size);
-  assert.equal(r.preprocess, undefined, 'identity preprocessing needs no copy of the data');
   const tapAsOutput = await teacherOnnxFile({ path: FORMS.onnx.path, output: FORMS.onnx.taps[2] });
   assert.ok(!tapAsOutput.ok);
   assert.match(tapAsOutput.reason, /^the ONNX teacher could not be opened \(.*tiny\.onnx: output \/act2\/Relu_output_0 has shape \[4, 8, 4, 4\].*expected \[batch, classes\]/);
 });
 
-test('bench measures an ONNX teacher on onnxruntime targets, fed like the distill stage fed it; its accuracy matches onnxruntime run by hand', async () => {
+test('bench measures ONNX teachers on onnxruntime targets and tfjs GraphModel/LayersModel teachers on tfjs targets, fed like distill fed them; accuracy matches onnxruntime run by hand', async () => {
   const data = `idx:${writeIdxBands({ train: 240, test: 60 })}`;
   const run = join(tmp('ed-onnx-teacher-'), 'run');
   const preprocess = { scale: 2, mean: [0.5] };
@@ -68,4 +70,24 @@ test('bench measures an ONNX teacher on onnxruntime targets, fed like the distil
   await session.release();
   assert.equal(ortRow.accuracy!.correct, correct);
   assert.equal(ortRow.accuracy!.total, td.n);
+
+  // The same network as a tfjs GraphModel and LayersModel (same weights): the bench runs them on tfjs targets, with
+  // the same preprocessing, and all three forms get the same accuracy.
+  for (const form of ['graph', 'layers'] as const) {
+    const cfgPath = join(run, 'config.json');
+    const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
+    writeFileSync(cfgPath, JSON.stringify({ ...cfg, teacher: { ...cfg.teacher, path: FORMS[form].path, layout: 'auto' } }));
+    const r = await runBench({ runDir: run, only: ['node-ort-cpu', 'node-tfjs-wasm'], quick: true, quiet: true });
+    const tf = r.rows.find((x) => x.target === 'node-tfjs-wasm' && x.model === 'teacher')!;
+    assert.equal(tf.status, 'ok', `${form}: ${tf.reason}`);
+    assert.equal(tf.accuracy!.correct, correct, `${form} teacher on tfjs: same accuracy as onnxruntime on the ONNX form`);
+    const ortTeacher = r.rows.find((x) => x.target === 'node-ort-cpu' && x.model === 'teacher')!;
+    if (form === 'graph') {
+      assert.equal(ortTeacher.status, 'skipped');
+      assert.match(ortTeacher.reason!, /GraphModel, which the export stage cannot convert to ONNX/);
+    } else {
+      assert.equal(ortTeacher.status, 'ok', ortTeacher.reason);
+      assert.equal(ortTeacher.accuracy!.correct, correct, 'LayersModel teacher exported to ONNX: same accuracy');
+    }
+  }
 });
