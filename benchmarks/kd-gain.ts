@@ -53,7 +53,7 @@ for (const [name, loss] of Object.entries(recipes)) {
   results[name] = [];
   for (let seed = 1; seed <= seeds; seed++) {
     const r = await distill({
-      config: { teacher: { path: teacherPath }, data: { spec: 'mnist' }, student: { family, params }, loss, train: { epochs, seed } },
+      config: { teacher: { path: teacherPath }, data: { spec: 'mnist' }, student: { family, params }, loss, train: { epochs, seed, learningRate: 0.002 } },
       out: join(out, `${name.startsWith('hard') ? 'scratch' : 'kd'}-seed${seed}`),
       force: true,
       quiet,
@@ -74,7 +74,7 @@ console.log(`\ndistillation gain: ${(100 * gain).toFixed(2)} pp; run time ${((pe
 if (values['tune-trials']) {
   const run = join(out, 'tuned');
   const r = await distill({
-    config: { teacher: { path: teacherPath }, data: { spec: 'mnist' }, student: { family, params }, loss: recipes['soft-kl 0.9 (T=4) + hard-ce 0.1'], train: { epochs, seed: 1 }, tune: { trials: Number(values['tune-trials']), eta: 3, seeds } },
+    config: { teacher: { path: teacherPath }, data: { spec: 'mnist' }, student: { family, params }, loss: recipes['soft-kl 0.9 (T=4) + hard-ce 0.1'], train: { epochs, seed: 1, learningRate: 0.002 }, tune: { trials: Number(values['tune-trials']), eta: 3, seeds } },
     out: run, force: true, quiet,
   });
   const rep = JSON.parse(readFileSync(join(run, 'tune', 'trials.json'), 'utf8')) as TuneReport;

@@ -105,7 +105,7 @@ for (const [name, path] of [['onnx (onnxruntime-node)', onnxPath], ['tfjs GraphM
         warn: () => undefined,
       };
       const r = await distill({
-        config: { teacher: { path }, data: { spec: 'mnist' }, student, loss, train: { epochs, seed: 1, backend }, cache: { use: mode === 'live' ? 'off' : 'on' } },
+        config: { teacher: { path }, data: { spec: 'mnist' }, student, loss, train: { epochs, seed: 1, backend, learningRate: 0.002 }, cache: { use: mode === 'live' ? 'off' : 'on' } },
         out: join(out, `time-${name.split(' ')[0]}-${mode}`),
         force: true,
         quiet,
@@ -126,7 +126,7 @@ let teacherAcc: Record<string, number> = {};
 for (const [name, path] of [['onnx teacher', onnxPath], ['tfjs LayersModel teacher', join(layersPath, 'model.json')]] as const) {
   for (let seed = 1; seed <= seeds; seed++) {
     const r = await distill({
-      config: { teacher: { path }, data: { spec: 'mnist' }, student, loss, train: { epochs: accEpochs, seed, backend } },
+      config: { teacher: { path }, data: { spec: 'mnist' }, student, loss, train: { epochs: accEpochs, seed, backend, learningRate: 0.002 } },
       out: join(out, `acc-${name.split(' ')[0]}-seed${seed}`),
       force: true,
       quiet,

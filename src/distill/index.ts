@@ -5,7 +5,7 @@ import { UserError } from '../core/errors.js';
 import type { Dataset, IOSpec, StudentFamily, Teacher } from '../core/types.js';
 import { stderrLogger, type Logger } from '../core/progress.js';
 import { writeDirAtomic, writeJsonAtomic } from '../core/files.js';
-import { DistillConfig } from '../config/schema.js';
+import { DEFAULT_FEATURE_TERM, DEFAULT_RECIPE, DistillConfig } from '../config/schema.js';
 import { validate } from '../config/load.js';
 import { openDataset } from '../data/index.js';
 import { initBackend, type BackendInfo } from '../runtime/backend.js';
@@ -74,13 +74,18 @@ export interface RunMetrics {
   tune?: { chosen: 'distill' | 'scratch'; verdict: string; flags?: string; trials: number; searchSeconds: number };
 }
 
-/** The search's first candidate: the configured soft-kl/hard-ce mix, or Hinton's default when the loss has no soft term. */
+/**
+ * The search's first candidate: the configured soft-kl/hard-ce mix (and its feature term between the penultimate
+ * layers, if any), or the default recipe's mix when the loss has no soft term.
+ */
 export function baseRecipe(c: DistillConfig): Recipe {
   const soft = c.loss.terms.find((t) => t.kind === 'soft-kl');
   const hard = c.loss.terms.find((t) => t.kind === 'hard-ce');
-  if (!soft) return { softWeight: 0.9, temperature: 4, featureWeight: 0, learningRate: c.train.learningRate };
+  const feat = c.loss.terms.find((t) => t.kind === 'feature-mse' && t.student === 'penultimate' && t.teacher === 'penultimate');
+  const featureWeight = feat?.weight ?? 0;
+  if (!soft) return { softWeight: DEFAULT_RECIPE.softWeight, temperature: DEFAULT_RECIPE.temperature, featureWeight, learningRate: c.train.learningRate };
   const sw = soft.weight / (soft.weight + (hard?.weight ?? 0));
-  return { softWeight: Number(sw.toFixed(4)), temperature: Number(soft.temperature ?? 4), featureWeight: 0, learningRate: c.train.learningRate };
+  return { softWeight: Number(sw.toFixed(4)), temperature: Number(soft.temperature ?? DEFAULT_RECIPE.temperature), featureWeight, learningRate: c.train.learningRate };
 }
 
 export interface DistillResult {
@@ -230,6 +235,13 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
   let teacherOutputs: TeacherOutputs | undefined;
   try {
     if (teacher) log.info(`teacher: ${teacher.model.summary}; ${teacher.layout.toUpperCase()} (${teacher.layoutHow}); output ${teacher.output} holds ${teacher.outputKind.kind} (${teacher.outputKind.how})${teacher.outputKind.kind === 'probs' ? ', turned into logits as log p' : ''}`);
+    if (teacher && (opts.config as { loss?: unknown } | null)?.loss === undefined) {
+      // The default recipe matches penultimate features too, where the teacher has that layer (students always do).
+      const feature = teacher.tapNames().includes('penultimate');
+      // A new object: zod hands out the DEFAULT_LOSS constant itself as the default, which must stay untouched.
+      if (feature) c.loss = { terms: [...c.loss.terms, { ...DEFAULT_FEATURE_TERM }] };
+      log.info(`loss: the default recipe (soft-kl 0.9 at T=1 + hard-ce 0.1${feature ? ' + feature-mse 0.1 between the penultimate layers' : `; no feature term: the teacher has no penultimate layer`}; README "Defaults")`);
+    }
     const data = await openConfiguredData(c, log, teacher?.inputShape);
     if (teacher) {
       checkTeacherData(teacher, data);

@@ -1,3 +1,4 @@
+import { TEACHER_LEARNING_RATE } from '../config/schema.js';
 import { join } from 'node:path';
 import type { Logger } from '../core/progress.js';
 import { distill, type DistillResult } from './index.js';
@@ -29,7 +30,7 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<DistillResul
   const arch = parseArch(o.arch ?? 'vgg');
   const train: Record<string, unknown> = { epochs: o.epochs ?? 3 };
   if (o.batchSize !== undefined) train.batchSize = o.batchSize;
-  if (o.learningRate !== undefined) train.learningRate = o.learningRate;
+  train.learningRate = o.learningRate ?? TEACHER_LEARNING_RATE;
   if (o.seed !== undefined) train.seed = o.seed;
   if (o.backend !== undefined) train.backend = o.backend;
   const config = {

@@ -95,7 +95,10 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunPipeline
   await stage('distill', async () => {
     const { distill } = await import('../distill/index.js');
     const resume = existsSync(join(out, RUN_FILES.config)) && existsSync(join(out, RUN_FILES.checkpoint)) && !existsSync(join(out, RUN_FILES.metrics));
-    await distill({ config: distillPart, out, resume, force: !resume, preserve: [STATE_FILE, CONFIG_FILE], log, quiet: opts.quiet ?? false, source });
+    // A config without a loss gets the default recipe, which depends on the teacher (see distill); pass it unset.
+    const { loss: _loss, ...withoutLoss } = distillPart;
+    const config = (opts.config as { loss?: unknown } | null)?.loss === undefined ? withoutLoss : distillPart;
+    await distill({ config, out, resume, force: !resume, preserve: [STATE_FILE, CONFIG_FILE], log, quiet: opts.quiet ?? false, source });
     return 'done';
   });
 

@@ -20,19 +20,21 @@ const pick = <T>(xs: readonly T[], u: number): T => xs[Math.min(xs.length - 1, M
 const logUniform = (u: number, [lo, hi]: [number, number]) => Number((lo * (hi / lo) ** u).toPrecision(2));
 
 /**
- * `n` seeded random distillation recipes. The first is always the documented default (Hinton's T=4, soft 0.9,
- * no feature term, lr 2e-3), so the search can only do as well as or better than the default on val.
+ * `n` seeded random distillation recipes. The first is always the configured one (by default the documented
+ * default recipe), so the search can only do as well as or better than it on val; draws equal to it are skipped.
  */
 export function sampleRecipes(n: number, seed: number, features: boolean, base: Recipe): Recipe[] {
   const rng = createRng(seed);
-  const out: Recipe[] = [base];
+  const out: Recipe[] = [{ ...base, featureWeight: features ? base.featureWeight : 0 }];
+  const same = (a: Recipe, b: Recipe) => a.softWeight === b.softWeight && a.temperature === b.temperature && a.featureWeight === b.featureWeight && a.learningRate === b.learningRate;
   while (out.length < n) {
-    out.push({
+    const r = {
       softWeight: pick(SOFT_WEIGHTS, rng()),
       temperature: pick(TEMPERATURES, rng()),
       featureWeight: features ? pick(FEATURE_WEIGHTS, rng()) : (rng(), 0),
       learningRate: logUniform(rng(), LR_RANGE),
-    });
+    };
+    if (!same(r, out[0]!)) out.push(r);
   }
   return out;
 }

@@ -47,7 +47,9 @@ test('distill: trains a sized student and writes student/, metrics.json, config.
 test('distill --resume with a different config is refused', async () => {
   const out = join(base, 'partial');
   mkdirSync(out);
-  writeFileSync(join(out, 'config.json'), JSON.stringify({ teacher: { path: teacher }, train: { epochs: 9 } }));
+  // The saved config differs only in the epochs (the default loss of a teacher with a penultimate layer included).
+  const loss = { terms: [{ kind: 'soft-kl', weight: 0.9, temperature: 1 }, { kind: 'hard-ce', weight: 0.1 }, { kind: 'feature-mse', weight: 0.1, student: 'penultimate', teacher: 'penultimate' }] };
+  writeFileSync(join(out, 'config.json'), JSON.stringify({ teacher: { path: teacher }, loss, train: { epochs: 9 } }));
   await expectUserError(['distill', '--resume', out, '--teacher', teacher, '--epochs', '2'], /different config \(.*epochs/);
 });
 

@@ -4,6 +4,7 @@ import { numberFlag } from '../command.js';
 import { readJsonFile } from '../../config/load.js';
 import { parseFeatureFlag, parseLossFlag, parseParamsFlag, setPath } from '../flags.js';
 import { UserError } from '../../core/errors.js';
+import { DEFAULT_LOSS } from '../../config/schema.js';
 import { BACKEND_CHOICES } from '../../runtime/backend.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
@@ -42,7 +43,7 @@ export async function configFromFlags(v: Record<string, unknown>): Promise<Recor
   if (k !== undefined) setPath(c, ['student', 'candidates'], k);
   if (v.loss !== undefined || v.feature !== undefined || v.temperature !== undefined) {
     const existing = ((c.loss as { terms?: Record<string, unknown>[] } | undefined)?.terms ?? undefined) as Record<string, unknown>[] | undefined;
-    let terms: Record<string, unknown>[] = v.loss !== undefined ? parseLossFlag(String(v.loss)) : (existing ?? [{ kind: 'soft-kl', weight: 0.9, temperature: 4 }, { kind: 'hard-ce', weight: 0.1 }]);
+    let terms: Record<string, unknown>[] = v.loss !== undefined ? parseLossFlag(String(v.loss)) : (existing ?? structuredClone(DEFAULT_LOSS.terms));
     const temp = numberFlag(v, 'temperature', { min: 0 });
     if (temp !== undefined) terms = terms.map((t) => (t.kind === 'soft-kl' ? { ...t, temperature: temp } : t));
     for (const f of (v.feature as string[] | undefined) ?? []) terms.push(parseFeatureFlag(f));
@@ -95,12 +96,12 @@ export const command: Command = {
     target: { type: 'string', description: "deployment target JSON: its byte budget (at its precision) is the default --max-bytes", valueName: 'FILE' },
     'size-by': { type: 'string', description: 'bytes | latency: with latency, candidates are measured on --target and must meet its latency budget too (default bytes)', valueName: 'S' },
     candidates: { type: 'string', description: 'train the K largest students that fit the budget and keep the most accurate on val (default 1)', valueName: 'K' },
-    loss: { type: 'string', description: 'weighted loss terms (default soft-kl=0.9,hard-ce=0.1)', valueName: 'TERM=W,...' },
-    temperature: { type: 'string', description: 'soft-kl temperature (default 4)', valueName: 'T' },
+    loss: { type: 'string', description: 'weighted loss terms (default soft-kl=0.9,hard-ce=0.1, plus feature-mse 0.1 between penultimate layers when the teacher has one)', valueName: 'TERM=W,...' },
+    temperature: { type: 'string', description: 'soft-kl temperature (default 1)', valueName: 'T' },
     feature: { type: 'string', multiple: true, description: 'feature-mse term student:LAYER=teacher:LAYER[@WEIGHT] (repeatable)', valueName: 'MAP' },
     epochs: { type: 'string', description: 'training epochs (default 5)', valueName: 'N' },
     'batch-size': { type: 'string', description: 'batch size (default 64)', valueName: 'N' },
-    lr: { type: 'string', description: 'peak learning rate of Adam (default 0.002)', valueName: 'LR' },
+    lr: { type: 'string', description: 'peak learning rate of Adam (default 0.0094)', valueName: 'LR' },
     warmup: { type: 'string', description: 'warm-up epochs before cosine decay (default 0.5)', valueName: 'E' },
     seed: { type: 'string', description: 'seed for init and shuffling (default 42)', valueName: 'N' },
     backend: { type: 'string', description: `tfjs backend: ${BACKEND_CHOICES.join(' | ')} (default auto)`, valueName: 'B' },

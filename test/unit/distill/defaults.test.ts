@@ -1,0 +1,54 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useBackend } from '../../helpers/backend.js';
+import { saveTinyModel, tmp } from '../../helpers/tiny.js';
+import { distill, baseRecipe, resolveDistillConfig } from '../../../src/distill/index.js';
+import { mlpFamily } from '../../../src/distill/students/mlp.js';
+import { saveLayersModelToDir } from '../../../src/runtime/model-io.js';
+import { silentLogger } from '../../../src/core/progress.js';
+import { trainTeacher } from '../../../src/distill/train-teacher.js';
+import { DEFAULT_LOSS } from '../../../src/config/schema.js';
+
+before(() => useBackend('wasm'));
+
+const base = { data: { spec: 'mnist', trainLimit: 64 }, student: { family: 'mlp', params: { hidden: 8, depth: 1 } }, train: { epochs: 1, backend: 'wasm' } };
+const saved = (out: string) => JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+
+test('default recipe: soft-kl 0.9 at T=1 + hard-ce 0.1 at lr 0.0094, plus feature-mse 0.1 on penultimate only when the teacher has that layer and no loss was given', async () => {
+  const dir = tmp('ed-defaults-');
+  const family = mlpFamily.build({ hidden: 16, depth: 1 }, { inputShape: [28, 28, 1], numClasses: 10 }, 3);
+  await saveLayersModelToDir(family, join(dir, 'fam'));
+  family.dispose();
+  const withPenultimate = join(dir, 'fam', 'model.json');
+  const without = await saveTinyModel({ inputShape: [28, 28, 1], classes: 10 });
+
+  const a = join(dir, 'a');
+  await distill({ config: { ...base, teacher: { path: withPenultimate } }, out: a, quiet: true, log: silentLogger });
+  assert.deepEqual(saved(a).loss.terms, [
+    { kind: 'soft-kl', weight: 0.9, temperature: 1 },
+    { kind: 'hard-ce', weight: 0.1 },
+    { kind: 'feature-mse', weight: 0.1, student: 'penultimate', teacher: 'penultimate' },
+  ]);
+  assert.equal(saved(a).train.learningRate, 0.0094);
+
+  const b = join(dir, 'b');
+  await distill({ config: { ...base, teacher: { path: without } }, out: b, quiet: true, log: silentLogger });
+  assert.deepEqual(saved(b).loss.terms, [{ kind: 'soft-kl', weight: 0.9, temperature: 1 }, { kind: 'hard-ce', weight: 0.1 }]);
+
+  const c = join(dir, 'c');
+  const given = { terms: [{ kind: 'soft-kl', weight: 0.5, temperature: 4 }, { kind: 'hard-ce', weight: 0.5 }] };
+  await distill({ config: { ...base, teacher: { path: withPenultimate }, loss: given }, out: c, quiet: true, log: silentLogger });
+  assert.deepEqual(saved(c).loss, given, 'a given loss is used as given');
+
+  assert.equal(DEFAULT_LOSS.terms.length, 2, 'adding the feature term to one run leaves the default alone');
+  // The search starts from the configured recipe, feature term included.
+  assert.deepEqual(baseRecipe(resolveDistillConfig(saved(a))), { softWeight: 0.9, temperature: 1, featureWeight: 0.1, learningRate: 0.0094 });
+});
+
+test('train-teacher keeps its own learning rate (0.002), not the distillation default', async () => {
+  const out = join(tmp('ed-defaults-'), 't');
+  await trainTeacher({ data: 'mnist', trainLimit: 64, arch: 'mlp:hidden=8,depth=1', epochs: 1, out, quiet: true, log: silentLogger });
+  assert.equal(saved(out).train.learningRate, 0.002);
+});
