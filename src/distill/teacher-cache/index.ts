@@ -47,7 +47,9 @@ export function cacheDecision(c: DistillConfig, data: Dataset, needsTeacher: boo
   if (c.cache.use === 'off') return { use: false, why: 'off (--no-cache)' };
   if (c.cache.use === 'on') return { use: true, why: 'on' };
   const size = data.size('train');
-  const passes = c.train.epochs * Math.min(size, c.data.trainLimit ?? Infinity);
+  // A recipe search trains many students (trials, then finals); --candidates K trains K.
+  if (c.tune) return { use: true, why: 'the recipe search trains many students on the same teacher outputs' };
+  const passes = (c.student.candidates ?? 1) * c.train.epochs * Math.min(size, c.data.trainLimit ?? Infinity);
   return passes > size
     ? { use: true, why: `training runs the teacher over ${passes} samples, the cache over ${size} once` }
     : { use: false, why: `training runs the teacher over ${passes} samples, fewer than the ${size} a cache would compute (--cache DIR to force)` };

@@ -193,6 +193,9 @@ test('cache use: auto caches from the second pass over the training split on; of
   assert.equal(cacheDecision(cfg({ train: { epochs: 1 }, cache: { use: 'on' } }), data, true).use, true);
   assert.equal(cacheDecision(cfg({ train: { epochs: 9 }, cache: { use: 'off' } }), data, true).use, false);
   assert.equal(cacheDecision(cfg({ train: { epochs: 9 } }), data, false).use, false);
+  // --candidates 2 trains two students: 2 × 1 epoch × 160 samples is a second pass.
+  assert.match(cacheDecision(cfg({ train: { epochs: 1 }, student: { candidates: 2, maxBytes: 1000 } }), data, true).why, /over 320 samples, the cache over 160 once/);
+  assert.equal(cacheDecision(cfg({ train: { epochs: 1 }, data: { trainLimit: 40 }, tune: { trials: 4 } }), data, true).use, true);
 });
 
 test('a run reuses a cache that fits, rebuilds it on request, and refuses a directory that is not a cache', async () => {
