@@ -39,6 +39,15 @@ test('recipes: seeded, default first, reproduced by their flags', () => {
   assert.deepEqual(a, sampleRecipes(6, 1, true, base));
   assert.deepEqual(a[0], base);
   assert.ok(sampleRecipes(6, 1, false, base).every((r) => r.featureWeight === 0));
+  // With seed 1 the first draw is soft 0.9, T 1, feat 0.1, lr 0.0094 (the benchmarks' winner, now the default base):
+  // when it is the base, it is not drawn again, and the next draws move up.
+  const winner = a[1]!;
+  assert.deepEqual(winner, { softWeight: 0.9, temperature: 1, featureWeight: 0.1, learningRate: 0.0094 });
+  const b = sampleRecipes(6, 1, true, winner);
+  assert.deepEqual(b[0], winner);
+  assert.equal(b.filter((r) => JSON.stringify(r) === JSON.stringify(winner)).length, 1);
+  assert.deepEqual(b.slice(1, 5), a.slice(2, 6));
+  assert.equal(sampleRecipes(6, 1, false, winner)[0]!.featureWeight, 0, 'no feature term for a teacher without one');
   assert.deepEqual(recipeLoss({ softWeight: 0.75, temperature: 2, featureWeight: 0.5, learningRate: 1e-3 }).terms, [
     { kind: 'soft-kl', weight: 0.75, temperature: 2 }, { kind: 'hard-ce', weight: 0.25 }, { kind: 'feature-mse', weight: 0.5, student: 'penultimate', teacher: 'penultimate' },
   ]);
