@@ -12,6 +12,8 @@ import type { Logger } from '../core/progress.js';
 import { fileSetBytes, tfjsModelFiles } from './artifact-files.js';
 import type { ExportManifest, RunConfig } from './run-dir.js';
 import type { ModelRef } from './types.js';
+import { isIdentity } from '../distill/teachers/preprocess.js';
+import type { TeacherConfig } from '../config/schema.js';
 
 /** How the bench runs a teacher: a tfjs LayersModel, a tfjs GraphModel, or an ONNX file. */
 export type TeacherKind = 'layers' | 'graph-model' | 'onnx';
@@ -48,22 +50,17 @@ export function isOnnxTeacher(path: string): boolean {
 }
 
 /** The teacher's preprocessing (x · scale − mean[c]) / std[c], as the run's config.json records it. */
-export interface TeacherPreprocess {
-  scale: number;
-  mean?: number[];
-  std?: number[];
-}
+export type TeacherPreprocess = TeacherConfig['preprocess'];
 
 /**
  * The run's teacher preprocessing (`teacher.preprocess` in config.json), or undefined when it changes nothing. The
  * bench feeds the teacher what the distill stage fed it, on every runtime (an ONNX export takes the same input).
  */
 export function teacherPreprocessOf(teacher: Record<string, unknown>): TeacherPreprocess | undefined {
-  const p = teacher.preprocess as Partial<TeacherPreprocess> | undefined;
-  if (!p) return undefined;
-  const scale = p.scale ?? 1;
-  const identity = scale === 1 && (p.mean ?? []).every((m) => m === 0) && (p.std ?? []).every((v) => v === 1);
-  return identity ? undefined : { scale, ...(p.mean ? { mean: p.mean } : {}), ...(p.std ? { std: p.std } : {}) };
+  const raw = teacher.preprocess as Partial<TeacherPreprocess> | undefined;
+  if (!raw) return undefined;
+  const p = { scale: raw.scale ?? 1, ...(raw.mean ? { mean: raw.mean } : {}), ...(raw.std ? { std: raw.std } : {}) };
+  return isIdentity(p) ? undefined : p;
 }
 
 /** An ONNX teacher file as a benchmark model, or why it cannot be measured. */

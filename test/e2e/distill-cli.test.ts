@@ -1,9 +1,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, truncateSync, unlinkSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { cli, errorLines } from '../helpers/cli.js';
+import { cli, expectUserError as expectUserErrorOf } from '../helpers/cli.js';
 import { saveTinyModel, tmp } from '../helpers/tiny.js';
 import { useBackend } from '../helpers/backend.js';
 
@@ -18,16 +18,8 @@ before(async () => {
   teacher = join(base, 'teacher', 'student', 'model.json');
 });
 
-/** Expects exit 1 with exactly one `error:` line matching `re`, no stack, and `out` not created. */
-async function expectUserError(args: string[], re: RegExp, out?: string) {
-  const r = await cli(args);
-  assert.equal(r.code, 1, `exit code: ${r.code}\n${r.stderr}`);
-  const lines = errorLines(r.stderr);
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, re);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-  if (out) assert.ok(!existsSync(out) || readdirSync(out).length === 0, `${out} must not be half-written`);
-}
+/** Expects a one-line user error from a child-process CLI, and `out` not created. */
+const expectUserError = (args: string[], re: RegExp, out?: string) => expectUserErrorOf(args, re, out ? { out } : {});
 
 test('distill: trains a sized student and writes student/, metrics.json, config.json', async () => {
   const out = join(base, 'run');

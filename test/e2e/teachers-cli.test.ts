@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, cliInProcess, errorLines } from '../helpers/cli.js';
+import { cli, cliInProcess, expectUserError as expectUserErrorOf } from '../helpers/cli.js';
 import { tmp, writeIdxBands } from '../helpers/tiny.js';
 import { FORMS } from '../helpers/fixtures.js';
 
@@ -14,15 +14,8 @@ const distillArgs = ['distill', '--data', data, '--student', 'mlp', '--params', 
 // One test runs the CLI as a child process; the others call its entry point in this process (same error boundary,
 // without paying the start-up of tsx and tfjs for every command).
 
-/** Expects exit 1 with exactly one `error:` line matching `re` and no stack. */
-async function expectUserError(args: string[], re: RegExp) {
-  const r = await cliInProcess(args);
-  assert.equal(r.code, 1, `exit code: ${r.code}\n${r.stderr}`);
-  const lines = errorLines(r.stderr);
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, re);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-}
+/** Expects a one-line user error from the CLI run in this process. */
+const expectUserError = (args: string[], re: RegExp) => expectUserErrorOf(args, re, { run: cliInProcess });
 
 test('inspect lists inputs, outputs and tap-able tensors with NHWC shapes; fused and integer tensors are not tap-able', async () => {
   const onnx = await cliInProcess(['inspect', '--teacher', FORMS.onnx.path]);

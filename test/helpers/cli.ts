@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -45,4 +47,18 @@ export async function cliInProcess(args: string[], env: Record<string, string> =
       else process.env[k] = saved.env[k];
     }
   }
+}
+
+/**
+ * Runs the CLI (`run`: a child process by default, or {@link cliInProcess}) and expects a user error: exit 1, exactly
+ * one `error:` line matching `re`, no stack trace, and `out` (when given) not created or left empty.
+ */
+export async function expectUserError(args: string[], re: RegExp, o: { out?: string; run?: typeof cli } = {}): Promise<void> {
+  const r = await (o.run ?? cli)(args);
+  assert.equal(r.code, 1, `exit code: ${r.code}\n${r.stderr}`);
+  const lines = errorLines(r.stderr);
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, re);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  if (o.out) assert.ok(!existsSync(o.out) || readdirSync(o.out).length === 0, `${o.out} must not be half-written`);
 }

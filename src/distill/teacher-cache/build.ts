@@ -7,7 +7,7 @@ import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '../../core/fil
 import { createProgress, type Logger } from '../../core/progress.js';
 import type { ModelTeacher } from '../teachers/model-teacher.js';
 import { liveTeacherOutputs } from '../teacher-outputs.js';
-import { encodeHalves } from './float16.js';
+import { encodeHalves } from '../../core/float16.js';
 import { cacheKey, cacheKeyParts } from './key.js';
 import { CACHE_FORMAT, DEFAULT_SHARD_BYTES, INDEX_FILE, partShards, rowLayout, shardFile, type CacheEntry, type CacheIndex } from './format.js';
 

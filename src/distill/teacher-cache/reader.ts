@@ -6,7 +6,7 @@ import { UserError } from '../../core/errors.js';
 import type { Batch, Outputs } from '../../core/types.js';
 import { validate } from '../../config/load.js';
 import type { TeacherOutputs } from '../teacher-outputs.js';
-import { decodeHalves } from './float16.js';
+import { decodeHalves } from '../../core/float16.js';
 import { hashFile, keyMismatch } from './key.js';
 import { CacheIndex, INDEX_FILE, rowLayout, type CacheKeyParts } from './format.js';
 

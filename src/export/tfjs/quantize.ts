@@ -8,6 +8,7 @@
  * Only float32 weights are quantized; the manifest keeps dtype 'float32' and adds
  * `quantization: {dtype, min, scale, original_dtype}` (or `{dtype: 'float16', original_dtype}`).
  */
+import { encodeHalves, toHalf } from '../../core/float16.js';
 
 export type TfjsQuantDtype = 'uint8' | 'uint16' | 'float16';
 
@@ -50,40 +51,12 @@ export function quantizeAffine(data: Float32Array, dtype: 'uint8' | 'uint16'): A
   return { q, min, scale };
 }
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
 /** IEEE 754 half-precision bits of `v` (round to nearest even; too large → ±Inf; NaN stays NaN). */
-export function float16Bits(v: number): number {
-  f32[0] = v;
-  const x = u32[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    // Subnormal half: value = m·2^-24 with m = (1.mant)·2^(e-14+23) = M >> (14 − e).
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rem > halfway || (rem === halfway && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  // A carry out of the mantissa correctly bumps the exponent (up to Inf).
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
+export const float16Bits = toHalf;
 
 /** float32 values → half-precision bits. */
 export function toFloat16(data: Float32Array): Uint16Array {
   const out = new Uint16Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = float16Bits(data[i]!);
+  encodeHalves(data, out);
   return out;
 }

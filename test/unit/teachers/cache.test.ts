@@ -8,7 +8,7 @@ import { FORMS } from '../../helpers/fixtures.js';
 import { bandDataset, tmp } from '../../helpers/tiny.js';
 import { loadTeacher, type ModelTeacher } from '../../../src/distill/teachers/index.js';
 import { buildCache, CacheReader, mergeCaches, assertCacheable } from '../../../src/distill/teacher-cache/index.js';
-import { fromHalf, toHalf } from '../../../src/distill/teacher-cache/float16.js';
+import { fromHalf, toHalf } from '../../../src/core/float16.js';
 import { cacheKeyParts } from '../../../src/distill/teacher-cache/key.js';
 import { trainStudent } from '../../../src/distill/trainer.js';
 import { studentFamilies } from '../../../src/distill/students/index.js';

@@ -1,6 +1,7 @@
 /**
- * IEEE 754 half precision for the teacher cache's feature rows (Node 20 has no Float16Array). Encoding rounds to
- * nearest, ties to even, and saturates to ±Infinity above 65504, as hardware conversions do.
+ * IEEE 754 half precision (Node 20 has no Float16Array), for the teacher cache's feature rows and the tfjs
+ * exporter's float16 weights. Encoding rounds to nearest, ties to even, and saturates to ±Infinity above 65504, as
+ * hardware conversions do.
  */
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
