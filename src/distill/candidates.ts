@@ -12,6 +12,7 @@ import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/progress.js';
 import type { IOSpec, StudentFamily } from '../core/types.js';
 import { writeDirAtomic, writeJsonAtomic } from '../core/files.js';
+import { alignedRows } from '../core/table.js';
 import { readJsonFile } from '../config/load.js';
 import { loadLayersModelFromFile, saveLayersModelToDir } from '../runtime/model-io.js';
 import { loadTf } from '../runtime/backend.js';
@@ -154,6 +155,5 @@ export function candidateLines(rows: TrainedCandidate[]): string[] {
     r.fits ? 'yes' : `no: ${r.reasons.join(', ')}`,
     r.seconds.toFixed(1),
   ]);
-  const widths = head.map((_, i) => Math.max(...[head, ...body].map((row) => row[i]!.length)));
-  return [head, ...body].map((row) => row.map((cell, i) => (i >= 2 && i !== 6 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  return alignedRows([head, ...body], (i) => i >= 2 && i !== 6);
 }

@@ -3,6 +3,7 @@ import type { Budget } from '../config/target.js';
 import type { TimingPlan } from '../bench/harness.js';
 import type { DeviceInfo } from '../bench/types.js';
 import type { CandidateRow } from './search.js';
+import { alignedRows } from '../core/table.js';
 
 /** RUN/sizing.json: how the student was sized to a target by measurement. */
 export interface SizingReport {
@@ -33,7 +34,5 @@ export function candidateTable(rows: CandidateRow[], chosen?: string): string[] 
     r.measurement ? r.measurement.p95Ms.toFixed(3) : '-',
     VERDICT_MARK[r.verdict] + (r.reasons.length && r.verdict !== 'assumed-fits' ? `: ${r.reasons.join(', ')}` : ''),
   ]);
-  const widths = head.map((_, i) => Math.max(...[head, ...body].map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((cell, i) => (i >= 2 && i <= 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(head), ...body.map(line), 'bytes: measured artifact size, or the weights alone where not exported; yes*: not measured, a wider member of its depth fits'];
+  return [...alignedRows([head, ...body], (i) => i >= 2 && i <= 5), 'bytes: measured artifact size, or the weights alone where not exported; yes*: not measured, a wider member of its depth fits'];
 }
