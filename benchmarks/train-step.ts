@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     if (backend === 'wasm' && flag('no-overrides')) {
       // Not initBackend: it registers every kernel, replacements included.
       await import('@tensorflow/tfjs-backend-wasm');
-      registerWasmTrainingKernels(tf, { overrides: false });
+      await registerWasmTrainingKernels(tf, { overrides: false, simd: false });
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
     } else {
       await initBackend(backend);

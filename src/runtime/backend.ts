@@ -104,7 +104,7 @@ export async function initBackend(choice: BackendChoice, log?: Logger): Promise<
     try {
       await import('@tensorflow/tfjs-backend-wasm');
       const { registerWasmTrainingKernels } = await import('./wasm-training/index.js');
-      registerWasmTrainingKernels(tf);
+      await registerWasmTrainingKernels(tf);
       if (await activate(tf, 'wasm')) return pick({ name: 'wasm', gpu: false, passedOver });
       passedOver.push({ backend: 'wasm', reason: 'the wasm module failed to initialise' });
     } catch (e) {

@@ -69,6 +69,13 @@ export class Ops {
     return this.backend.typedArrayFromHeap(t) as Float32Array;
   }
 
+  /** Byte offset of a tensor's data in the wasm heap (what the SIMD kernels take as a pointer). */
+  offset(t: TensorInfo): number {
+    const d = this.backend.dataIdMap.get(t.dataId);
+    if (!d) throw new Error('wasm-training: tensor has no wasm heap data');
+    return d.memoryOffset;
+  }
+
   /** Releases an intermediate (its heap memory and any XNNPACK operator cached for it). */
   free(...ts: (TensorInfo | undefined)[]): void {
     for (const t of ts) if (t) this.backend.disposeData(t.dataId);

@@ -1,11 +1,13 @@
 import type { Conv2DBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { explicitPad, input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
+import { filterGradSimd } from './simd/filter-grad.js';
 
 /**
  * Conv2DBackpropFilter (the wasm backend has none): dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·sh+kh−top, ow·sw+kw−left, ci]
  * · dy[b,oh,ow,co].
  *
- * Read with the batch as the channel axis, that sum is itself a convolution: input x transposed to [ci, H, W, b],
+ * Computed by the SIMD kernel of simd/filter-grad.ts, which reads x and dy where they lie. Without it (kernels not
+ * compiled yet): read with the batch as the channel axis, that sum is itself a convolution: input x transposed to [ci, H, W, b],
  * filter dy transposed to [oh, ow, b, co], the forward stride becoming the dilation. So the work runs in XNNPACK's
  * Conv2D (ms instead of the cpu backend's seconds); the result [ci, kh, kw, co] is transposed back.
  */
@@ -31,6 +33,8 @@ export const conv2DBackpropFilter: TrainingKernel = {
       if (info.dataFormat !== 'channelsLast') throw new Error(`wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only`);
       const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
       const { top, left } = info.padInfo;
+      const simd = filterGradSimd(ops, x, dy, { ...info, batch: info.batchSize, outChannels: filterShape[3], dilationHeight: 1, dilationWidth: 1, top, left });
+      if (simd) return simd;
       // Rows/columns the forward conv spans in padded coordinates; what lies beyond the input is bottom/right pad.
       // Input rows past that span were never read (valid padding with a remainder): crop them instead of padding
       // negatively, which XNNPACK cannot do.

@@ -12,7 +12,9 @@ import { depthwiseBackpropInput } from './depthwise-backprop-input.js';
 import { identity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { meanGrad, registerMeanGradient } from './mean-grad.js';
+import { sum } from './sum.js';
 import { tile } from './tile.js';
+import { compileSimdKernels, setSimdEnabled } from './simd/module.js';
 
 /**
  * Every kernel this module registers: first the three the wasm backend lacks and the fused gradients (ReLU6,
@@ -31,6 +33,7 @@ export const TRAINING_KERNELS: readonly TrainingKernel[] = [
   batchMatMul,
   identity,
   cast,
+  sum,
 ];
 
 // Marks configs registered here, so a second call (even from a second copy of this module, as tsx and a built
@@ -45,16 +48,23 @@ export interface RegisterOptions {
    * gradient kernels, which is enough to train and is useful to measure what the overrides buy.
    */
   overrides?: boolean;
+  /**
+   * Use this project's SIMD kernels (simd/wat.ts) where they apply (default true). False keeps the XNNPACK and JS
+   * paths, to measure what the SIMD kernels buy.
+   */
+  simd?: boolean;
 }
 
 /**
  * Registers the gradient kernels the tfjs wasm backend lacks (and faster versions of slow ones) so that models
  * can be trained on wasm. Safe to call more than once, before or after the wasm backend is initialised. A replaced
  * kernel keeps the original's setupFunc (which binds its wasm function) so ours can fall back to it for cases it
- * does not handle. Returns the names of the kernels registered by this module.
+ * does not handle. Resolves, once the SIMD kernels are compiled, to the names of the kernels registered here.
  */
-export function registerWasmTrainingKernels(tf: typeof tfType, options: RegisterOptions = {}): string[] {
+export async function registerWasmTrainingKernels(tf: typeof tfType, options: RegisterOptions = {}): Promise<string[]> {
   const overrides = options.overrides ?? true;
+  setSimdEnabled(options.simd ?? true);
+  if (options.simd ?? true) await compileSimdKernels();
   const names: string[] = [];
   for (const k of TRAINING_KERNELS) {
     if (k.override && !overrides) continue;

@@ -1,5 +1,6 @@
 import type { KernelFunc, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import { input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
+import { simdKernels } from './simd/module.js';
 
 /**
  * MaxPoolGrad, replacing the wasm backend's version with one pass over the pooling windows: for each output pixel
@@ -35,6 +36,11 @@ export const maxPoolGrad: TrainingKernel = {
         // window, so dx is written once per element (dy at the arg-max, 0 elsewhere) and needs no zero pass.
         if (OH * KH < H || OW * KW < W) dx.fill(0);
         if (KH === 2 && KW === 2) {
+          const k = simdKernels(args.backend);
+          if (k && C % 4 === 0 && B * OH * OW > 0) {
+            k.max_pool_grad_2x2(ops.offset(xT), ops.offset(dyT), ops.offset(dxT), B, OH, OW, W * C * 4, H * W * C * 4, C * 4);
+            return dxT;
+          }
           maxPoolGrad2x2(x, dy, dx, B, H, W, C, OH, OW);
           return dxT;
         }
@@ -104,7 +110,8 @@ export const maxPoolGrad: TrainingKernel = {
 };
 
 /**
- * The 2x2/2 case (the pool every student family uses): the window's four input rows are each contiguous over the
+ * The 2x2/2 case (the pool every student family uses) when the SIMD kernel (simd/wat.ts, same rule four channels
+ * at a time) does not apply: the window's four input rows are each contiguous over the
  * channels, so the loop streams four heap rows in order instead of striding by C per channel (2-3x fewer cache
  * misses on a 28x28x16 batch). Ties keep the first maximum in row-major order, as the general loop does.
  */

@@ -19,7 +19,7 @@ let ready: Promise<void> | undefined;
 /** Registers the training kernels and initialises both backends once. */
 export function setup(): Promise<void> {
   ready ??= (async () => {
-    registerWasmTrainingKernels(tf);
+    await registerWasmTrainingKernels(tf);
     if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
     if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialise');
   })();

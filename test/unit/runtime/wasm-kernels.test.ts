@@ -3,12 +3,18 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { host, relError, runKernel, setup, tf, type HostTensor } from './wasm-helpers.js';
+import { simdKernels } from '../../../src/runtime/wasm-training/simd/module.js';
 
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
 type Pair = number | [number, number];
 const TOL = 1e-4;
 
 before(setup);
+
+test('the SIMD kernels are compiled and bound to the wasm heap (so the cases below exercise them)', async () => {
+  await tf.setBackend('wasm');
+  assert.ok(simdKernels(tf.backend()), 'simdKernels() returned undefined on the wasm backend');
+});
 
 const PADS: Pad[] = [];
 const explicit: Pad = [
@@ -73,6 +79,17 @@ for (const x of [
   }
 }
 convCases.push({ x: [2, 6, 7, 2], k: [2, 2], co: 3, strides: 1, pad: wide }, { x: [2, 6, 7, 2], k: [2, 2], co: 3, strides: 2, pad: wide });
+// Output channels a multiple of 4 (the SIMD weight gradient writes its result in place), wide co (several register
+// tiles, tails included), one input channel (tiny-cnn's first layer), and a batch large enough that float32 sums of
+// thousands of products are checked against the cpu backend's float64 ones.
+for (const co of [4, 8, 20]) {
+  for (const strides of [1, 2] as Pair[]) {
+    for (const pad of PADS) {
+      convCases.push({ x: [2, 7, 7, 6], k: [3, 3], co, strides, pad }, { x: [2, 8, 8, 1], k: [3, 3], co, strides, pad }, { x: [3, 5, 6, 9], k: [1, 1], co, strides, pad });
+    }
+  }
+}
+convCases.push({ x: [16, 28, 28, 3], k: [3, 3], co: 16, strides: 1, pad: 'same' }, { x: [16, 14, 14, 16], k: [3, 3], co: 32, strides: 1, pad: 'same' });
 
 describe('Conv2DBackpropFilter and Conv2DBackpropInput (wasm vs cpu)', () => {
   test(`${convCases.length} shape/stride/padding cases`, async () => {
@@ -91,7 +108,7 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput (wasm vs cpu)', () => {
       const iAttrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
       check(await runKernel('wasm', 'Conv2DBackpropInput', { dy, filter }, iAttrs), await runKernel('cpu', 'Conv2DBackpropInput', { dy, filter }, iAttrs), `input ${what}`);
     }
-    assert.ok(n > 60, `only ${n} valid cases`);
+    assert.ok(n > 100, `only ${n} valid cases`);
   });
 });
 
@@ -186,9 +203,12 @@ describe('DepthwiseConv2dNativeBackpropInput and -Filter (wasm vs cpu)', () => {
 describe('MaxPoolGrad (wasm vs cpu)', () => {
   test('windows, strides and paddings, with ties after relu', async () => {
     let i = 0;
+    // Channels a multiple of 4 take the SIMD 2x2/2 kernel; odd sizes leave a row and a column outside every window.
     for (const xShape of [
       [2, 8, 8, 3],
       [1, 7, 9, 5],
+      [2, 8, 8, 8],
+      [3, 7, 9, 4],
     ]) {
       for (const [filterSize, strides] of [
         [2, 2],
@@ -209,6 +229,26 @@ describe('MaxPoolGrad (wasm vs cpu)', () => {
           }
         }
       }
+    }
+  });
+});
+
+describe('Sum (wasm vs cpu)', () => {
+  test('leading axes (the SIMD column sums), other axes, keepDims', async () => {
+    const cases: [number[], number[], boolean][] = [
+      [[64, 28, 28, 16], [0, 1, 2], false], // a bias gradient: 50,176 rows
+      [[5, 3, 8], [0, 1], true],
+      [[7, 12], [0], false],
+      [[3, 5, 20], [0], false], // 100 columns: six 16-wide blocks and a 4-wide tail
+      [[300, 4], [0], false], // more than one 256-row block
+      [[6, 6], [0], false], // 6 columns: not a multiple of 4, original kernel
+      [[4, 5, 8], [1, 2], false], // trailing axes, original kernel
+      [[4, 5, 8], [0, 2], true],
+    ];
+    for (const [k, [shape, axis, keepDims]] of cases.entries()) {
+      const x = host(shape, 300 + k);
+      const attrs = { axis, keepDims };
+      check(await runKernel('wasm', 'Sum', { x }, attrs), await runKernel('cpu', 'Sum', { x }, attrs), label(shape, attrs));
     }
   });
 });

@@ -1,0 +1,243 @@
+// WebAssembly text of the SIMD kernels (src/runtime/wasm-training/simd/module.ts compiles it). The text is generated
+// so that the register-blocked micro-kernels can be unrolled for every tile shape without writing each by hand.
+// All pointers and strides are byte offsets into the tfjs wasm backend's own linear memory, which the module
+// imports, so kernels read and write tensors in place.
+
+/** Tile shapes (ci rows × co vectors of 4) of the weight-gradient micro-kernels. Kept ≤ 9 accumulators so that the
+ * accumulators, the co vectors and a temporary stay within x64's 16 vector registers. */
+export const MAX_TILE_ACCUMULATORS = 9;
+const MAX_TILE_SIDE = 4;
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function microName(mr: number, nr: number): string {
+  return `$mk_${mr}_${nr}`;
+}
+
+/**
+ * One micro-kernel: acc[mr × 4nr] += Σ_rows Σ_cols x[ci0..ci0+mr) ⊗ dy[co0..co0+4nr), walking a 2-D grid of pixels
+ * (rows × cols) with separate strides for x and dy, so one call covers a filter tap's whole valid output window.
+ */
+function microKernel(mr: number, nr: number): string {
+  const I = range(mr);
+  const J = range(nr);
+  const locals = [
+    ...I.flatMap((i) => J.map((j) => `(local $a${i}_${j} v128)`)),
+    ...J.map((j) => `(local $d${j} v128)`),
+    ...I.map((i) => `(local $s${i} v128)`),
+    ...I.map((i) => `(local $ap${i} i32)`),
+    '(local $xq i32) (local $dq i32) (local $c i32)',
+  ];
+  const rowPtrs = I.map((i) => `(local.set $ap${i} (i32.add (local.get $ap) (i32.mul (local.get $ars) (i32.const ${i}))))`);
+  const loadAcc = I.flatMap((i) => J.map((j) => `(local.set $a${i}_${j} (v128.load offset=${j * 16} (local.get $ap${i})))`));
+  const storeAcc = I.flatMap((i) => J.map((j) => `(v128.store offset=${j * 16} (local.get $ap${i}) (local.get $a${i}_${j}))`));
+  const body = [
+    ...J.map((j) => `(local.set $d${j} (v128.load offset=${j * 16} (local.get $dq)))`),
+    ...I.map((i) => `(local.set $s${i} (v128.load32_splat offset=${i * 4} (local.get $xq)))`),
+    ...I.flatMap((i) => J.map((j) => `(local.set $a${i}_${j} (f32x4.add (local.get $a${i}_${j}) (f32x4.mul (local.get $s${i}) (local.get $d${j}))))`)),
+  ];
+  return `
+  (func ${microName(mr, nr)} (type $micro)
+    (param $xp i32) (param $dp i32) (param $ap i32) (param $rows i32) (param $cols i32)
+    (param $xrs i32) (param $xcs i32) (param $drs i32) (param $dcs i32) (param $ars i32)
+    ${locals.join(' ')}
+    ${rowPtrs.join('\n    ')}
+    ${loadAcc.join('\n    ')}
+    (loop $row
+      (local.set $xq (local.get $xp))
+      (local.set $dq (local.get $dp))
+      (local.set $c (local.get $cols))
+      (loop $col
+        ${body.join('\n        ')}
+        (local.set $xq (i32.add (local.get $xq) (local.get $xcs)))
+        (local.set $dq (i32.add (local.get $dq) (local.get $dcs)))
+        (br_if $col (local.tee $c (i32.sub (local.get $c) (i32.const 1)))))
+      (local.set $xp (i32.add (local.get $xp) (local.get $xrs)))
+      (local.set $dp (i32.add (local.get $dp) (local.get $drs)))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))
+    ${storeAcc.join('\n    ')})`;
+}
+
+/** Every (mr, nr) the driver can hand out, tails included, indexed (mr−1)·4 + (nr−1) in the function table. */
+function microTable(): { funcs: string[]; elems: string[] } {
+  const funcs: string[] = [];
+  const elems: string[] = [];
+  for (const mr of range(MAX_TILE_SIDE).map((i) => i + 1)) {
+    for (const nr of range(MAX_TILE_SIDE).map((i) => i + 1)) {
+      if (mr * nr <= MAX_TILE_ACCUMULATORS) {
+        funcs.push(microKernel(mr, nr));
+        elems.push(microName(mr, nr));
+      } else {
+        elems.push('$never');
+      }
+    }
+  }
+  return { funcs, elems };
+}
+
+/**
+ * `conv_filter_grad`: the weight gradient of an NHWC convolution, accumulated into `acc` ([taps·CI, CO4] floats,
+ * CO4 = CO rounded up to 4, zeroed by the caller). For each image, filter tap and (ci, co) tile it calls a
+ * micro-kernel over the tap's valid output window, read from a table of 5 i32 per tap: x byte offset within an
+ * image, dy byte offset, rows, cols, acc byte offset. Images outermost keep one image's x and dy cache-resident while
+ * every tap and tile sweeps them.
+ */
+const DRIVER = `
+  (func (export "conv_filter_grad")
+    (param $x i32) (param $dy i32) (param $acc i32) (param $table i32) (param $taps i32) (param $batch i32)
+    (param $xImg i32) (param $dImg i32) (param $xrs i32) (param $xcs i32) (param $drs i32) (param $dcs i32)
+    (param $ci i32) (param $co4 i32) (param $mrMax i32) (param $nrMax i32)
+    (local $b i32) (local $t i32) (local $e i32) (local $xo i32) (local $do i32) (local $rows i32) (local $cols i32)
+    (local $ao i32) (local $c0 i32) (local $mr i32) (local $v0 i32) (local $nr i32) (local $nv i32) (local $ars i32)
+    (local.set $nv (i32.shr_u (local.get $co4) (i32.const 2)))
+    (local.set $ars (i32.shl (local.get $co4) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $batch)))
+      (loop $image
+        (local.set $t (i32.const 0))
+        (loop $tap
+          (local.set $e (i32.add (local.get $table) (i32.mul (local.get $t) (i32.const 20))))
+          (local.set $xo (i32.add (local.get $x) (i32.load (local.get $e))))
+          (local.set $do (i32.add (local.get $dy) (i32.load offset=4 (local.get $e))))
+          (local.set $rows (i32.load offset=8 (local.get $e)))
+          (local.set $cols (i32.load offset=12 (local.get $e)))
+          (local.set $ao (i32.add (local.get $acc) (i32.load offset=16 (local.get $e))))
+          (if (i32.and (i32.gt_s (local.get $rows) (i32.const 0)) (i32.gt_s (local.get $cols) (i32.const 0)))
+            (then
+              (local.set $c0 (i32.const 0))
+              (loop $ciTile
+                (local.set $mr (i32.sub (local.get $ci) (local.get $c0)))
+                (if (i32.gt_u (local.get $mr) (local.get $mrMax)) (then (local.set $mr (local.get $mrMax))))
+                (local.set $v0 (i32.const 0))
+                (loop $coTile
+                  (local.set $nr (i32.sub (local.get $nv) (local.get $v0)))
+                  (if (i32.gt_u (local.get $nr) (local.get $nrMax)) (then (local.set $nr (local.get $nrMax))))
+                  (call_indirect (type $micro)
+                    (i32.add (local.get $xo) (i32.shl (local.get $c0) (i32.const 2)))
+                    (i32.add (local.get $do) (i32.shl (local.get $v0) (i32.const 4)))
+                    (i32.add (local.get $ao) (i32.add (i32.mul (local.get $c0) (local.get $ars)) (i32.shl (local.get $v0) (i32.const 4))))
+                    (local.get $rows) (local.get $cols)
+                    (local.get $xrs) (local.get $xcs) (local.get $drs) (local.get $dcs) (local.get $ars)
+                    (i32.add (i32.shl (i32.sub (local.get $mr) (i32.const 1)) (i32.const 2)) (i32.sub (local.get $nr) (i32.const 1))))
+                  (br_if $coTile (i32.lt_u (local.tee $v0 (i32.add (local.get $v0) (local.get $nr))) (local.get $nv))))
+                (br_if $ciTile (i32.lt_u (local.tee $c0 (i32.add (local.get $c0) (local.get $mr))) (local.get $ci))))))
+          (br_if $tap (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $taps))))
+        (local.set $x (i32.add (local.get $x) (local.get $xImg)))
+        (local.set $dy (i32.add (local.get $dy) (local.get $dImg)))
+        (br_if $image (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $batch))))))`;
+
+/**
+ * `max_pool_grad_2x2`: the gradient of a 2x2 max pool at stride 2 without padding, C a multiple of 4. Every input
+ * element gets dy at its window's first maximum in row-major order (v00, v01, v10, v11), 0 elsewhere, as the cpu
+ * backend does: k3 = v11 > max(v00, v01, v10); k2 = v10 > max(v00, v01) and not k3; k1 = v01 > v00 and neither;
+ * k0 = none of them. Each element is written once, so dx needs no zeroing (rows or columns a pool with a
+ * remainder leaves out are the caller's).
+ */
+const MAX_POOL_GRAD = `
+  (func (export "max_pool_grad_2x2")
+    (param $x i32) (param $dy i32) (param $dx i32) (param $batch i32) (param $oh i32) (param $ow i32)
+    (param $rowBytes i32) (param $imgBytes i32) (param $cBytes i32)
+    (local $b i32) (local $r i32) (local $q i32) (local $c i32) (local $i i32) (local $g i32)
+    (local $v00 v128) (local $v01 v128) (local $v10 v128) (local $v11 v128) (local $m v128) (local $dv v128)
+    (local $k1 v128) (local $k2 v128) (local $k3 v128) (local $any v128)
+    (loop $image
+      (local.set $r (i32.const 0))
+      (loop $row
+        ;; $i: byte offset of the window's top-left element in this image
+        (local.set $i (i32.add (i32.mul (local.get $b) (local.get $imgBytes)) (i32.mul (local.get $r) (i32.shl (local.get $rowBytes) (i32.const 1)))))
+        (local.set $q (i32.const 0))
+        (loop $window
+          (local.set $c (i32.const 0))
+          (loop $chan
+            (local.set $v00 (v128.load (i32.add (local.get $x) (local.get $i))))
+            (local.set $v01 (v128.load (i32.add (local.get $x) (i32.add (local.get $i) (local.get $cBytes)))))
+            (local.set $v10 (v128.load (i32.add (local.get $x) (i32.add (local.get $i) (local.get $rowBytes)))))
+            (local.set $v11 (v128.load (i32.add (local.get $x) (i32.add (i32.add (local.get $i) (local.get $rowBytes)) (local.get $cBytes)))))
+            (local.set $dv (v128.load (i32.add (local.get $dy) (local.get $g))))
+            (local.set $m (f32x4.pmax (local.get $v00) (local.get $v01)))
+            (local.set $k2 (f32x4.gt (local.get $v10) (local.get $m)))
+            (local.set $k3 (f32x4.gt (local.get $v11) (f32x4.pmax (local.get $m) (local.get $v10))))
+            (local.set $k2 (v128.andnot (local.get $k2) (local.get $k3)))
+            (local.set $any (v128.or (local.get $k2) (local.get $k3)))
+            (local.set $k1 (v128.andnot (f32x4.gt (local.get $v01) (local.get $v00)) (local.get $any)))
+            (local.set $any (v128.or (local.get $any) (local.get $k1)))
+            (v128.store (i32.add (local.get $dx) (local.get $i)) (v128.andnot (local.get $dv) (local.get $any)))
+            (v128.store (i32.add (local.get $dx) (i32.add (local.get $i) (local.get $cBytes))) (v128.and (local.get $dv) (local.get $k1)))
+            (v128.store (i32.add (local.get $dx) (i32.add (local.get $i) (local.get $rowBytes))) (v128.and (local.get $dv) (local.get $k2)))
+            (v128.store (i32.add (local.get $dx) (i32.add (i32.add (local.get $i) (local.get $rowBytes)) (local.get $cBytes))) (v128.and (local.get $dv) (local.get $k3)))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (local.set $g (i32.add (local.get $g) (i32.const 16)))
+            (br_if $chan (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $cBytes))))
+          ;; past this window's channels; skip the right neighbour's (already written)
+          (local.set $i (i32.add (local.get $i) (local.get $cBytes)))
+          (br_if $window (i32.lt_u (local.tee $q (i32.add (local.get $q) (i32.const 1))) (local.get $ow))))
+        (br_if $row (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $oh))))
+      (br_if $image (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $batch)))))`;
+
+/**
+ * `column_sums`: out[c] = Σ_r x[r, c] for a row-major [rows, cols] matrix, cols a multiple of 4. Sixteen columns
+ * at a time in registers; every 256 rows the block's partial sums are added to out, so a sum over 50,000 rows
+ * rounds like a two-level sum rather than a 50,000-term running one. `out` must be zeroed by the caller.
+ */
+const COLUMN_SUMS = `
+  (func (export "column_sums") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $c i32) (local $w i32) (local $r i32) (local $n i32) (local $p i32) (local $rowBytes i32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $rows)))
+      (loop $colBlock
+        ;; $w: columns in this block (16, or the 4/8/12 left at the end)
+        (local.set $w (i32.sub (local.get $cols) (local.get $c)))
+        (if (i32.gt_u (local.get $w) (i32.const 16)) (then (local.set $w (i32.const 16))))
+        (local.set $r (i32.const 0))
+        (loop $rowBlock
+          (local.set $n (i32.sub (local.get $rows) (local.get $r)))
+          (if (i32.gt_u (local.get $n) (i32.const 256)) (then (local.set $n (i32.const 256))))
+          (local.set $r (i32.add (local.get $r) (local.get $n)))
+          (local.set $p (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (i32.sub (local.get $r) (local.get $n)) (local.get $cols)) (local.get $c)) (i32.const 2))))
+          (local.set $s0 (v128.const i32x4 0 0 0 0))
+          (local.set $s1 (v128.const i32x4 0 0 0 0))
+          (local.set $s2 (v128.const i32x4 0 0 0 0))
+          (local.set $s3 (v128.const i32x4 0 0 0 0))
+          (if (i32.eq (local.get $w) (i32.const 16))
+            (then
+              (loop $sum16
+                (local.set $s0 (f32x4.add (local.get $s0) (v128.load (local.get $p))))
+                (local.set $s1 (f32x4.add (local.get $s1) (v128.load offset=16 (local.get $p))))
+                (local.set $s2 (f32x4.add (local.get $s2) (v128.load offset=32 (local.get $p))))
+                (local.set $s3 (f32x4.add (local.get $s3) (v128.load offset=48 (local.get $p))))
+                (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+                (br_if $sum16 (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+            (else
+              (loop $sumTail
+                (local.set $s0 (f32x4.add (local.get $s0) (v128.load (local.get $p))))
+                (if (i32.gt_u (local.get $w) (i32.const 4)) (then (local.set $s1 (f32x4.add (local.get $s1) (v128.load offset=16 (local.get $p))))))
+                (if (i32.gt_u (local.get $w) (i32.const 8)) (then (local.set $s2 (f32x4.add (local.get $s2) (v128.load offset=32 (local.get $p))))))
+                (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+                (br_if $sumTail (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))
+          (local.set $p (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))))
+          (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (local.get $s0)))
+          (if (i32.gt_u (local.get $w) (i32.const 4)) (then (v128.store offset=16 (local.get $p) (f32x4.add (v128.load offset=16 (local.get $p)) (local.get $s1)))))
+          (if (i32.gt_u (local.get $w) (i32.const 8)) (then (v128.store offset=32 (local.get $p) (f32x4.add (v128.load offset=32 (local.get $p)) (local.get $s2)))))
+          (if (i32.gt_u (local.get $w) (i32.const 12)) (then (v128.store offset=48 (local.get $p) (f32x4.add (v128.load offset=48 (local.get $p)) (local.get $s3)))))
+          (br_if $rowBlock (i32.lt_u (local.get $r) (local.get $rows))))
+        (br_if $colBlock (i32.lt_u (local.tee $c (i32.add (local.get $c) (local.get $w))) (local.get $cols))))))`;
+
+/** The whole module: imports the tfjs wasm backend's memory and exports the kernels above. */
+export function kernelsWat(): string {
+  const { funcs, elems } = microTable();
+  return `(module
+  (import "env" "memory" (memory 1))
+  (type $micro (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (table ${elems.length} funcref)
+  (elem (i32.const 0) func ${elems.join(' ')})
+  (func $never (type $micro) unreachable)
+  ${funcs.join('\n')}
+  ${DRIVER}
+  ${MAX_POOL_GRAD}
+  ${COLUMN_SUMS}
+)`;
+}
