@@ -1,4 +1,5 @@
 import type { ClipByValueAttrs, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import { simdKernels } from './simd/module.js';
 import { input, Ops, overrideGradient, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
 
 /** Name of the fused ClipByValue gradient kernel (registered for wasm only). */
@@ -22,7 +23,11 @@ export const clipByValueGrad: TrainingKernel = {
       const x = ops.f32(xT);
       const dy = ops.f32(dyT);
       const out = ops.f32(outT);
-      for (let i = 0; i < out.length; i++) {
+      const simd = simdKernels(args.backend);
+      // The SIMD kernel takes whole vectors; the loop does the rest (all of it without the kernel).
+      const n4 = simd ? out.length - (out.length % 4) : 0;
+      if (simd && n4 > 0) simd.clip_grad(ops.offset(xT), ops.offset(dyT), ops.offset(outT), n4, lo, hi);
+      for (let i = n4; i < out.length; i++) {
         const v = x[i]!;
         out[i] = v >= lo && v <= hi ? dy[i]! : 0;
       }

@@ -11,6 +11,7 @@ import { depthwiseBackpropFilter } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInput } from './depthwise-backprop-input.js';
 import { identity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
+import { mean } from './mean.js';
 import { meanGrad, registerMeanGradient } from './mean-grad.js';
 import { sum } from './sum.js';
 import { tile } from './tile.js';
@@ -34,6 +35,7 @@ export const TRAINING_KERNELS: readonly TrainingKernel[] = [
   identity,
   cast,
   sum,
+  mean,
 ];
 
 // Marks configs registered here, so a second call (even from a second copy of this module, as tsx and a built

@@ -2,6 +2,7 @@
 // shapes, strides, paddings and dilations (odd sizes and tfjs's asymmetric 'same' padding at stride 2 included).
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import { host, relError, runKernel, setup, tf, type HostTensor } from './wasm-helpers.js';
 import { simdKernels } from '../../../src/runtime/wasm-training/simd/module.js';
 
@@ -171,6 +172,11 @@ for (const x of [
   }
 }
 dwCases.push({ x: [2, 6, 7, 3], k: [2, 2], m: 1, strides: 1, dil: 1, pad: wide }, { x: [2, 6, 7, 3], k: [2, 2], m: 2, strides: 2, dil: 1, pad: wide });
+// Multiplier 1 with channels a multiple of 4 takes the SIMD kernel: 20 channels are a 16-wide block and a 4-wide one.
+for (const pad of PADS) {
+  for (const [strides, dil] of [[1, 1], [2, 1], [1, 2]] as [Pair, Pair][]) dwCases.push({ x: [2, 9, 8, 20], k: [3, 3], m: 1, strides, dil, pad });
+}
+dwCases.push({ x: [16, 16, 16, 32], k: [3, 3], m: 1, strides: 1, dil: 1, pad: 'same' });
 
 describe('DepthwiseConv2dNativeBackpropInput and -Filter (wasm vs cpu)', () => {
   // The cpu kernels ignore dilations in the input gradient, so the reference runs at dilation 1 with the filter
@@ -233,22 +239,64 @@ describe('MaxPoolGrad (wasm vs cpu)', () => {
   });
 });
 
-describe('Sum (wasm vs cpu)', () => {
-  test('leading axes (the SIMD column sums), other axes, keepDims', async () => {
+describe('Sum and Mean (wasm vs cpu)', () => {
+  test('contiguous axes before the last (the SIMD column sums), other axes, keepDims', async () => {
     const cases: [number[], number[], boolean][] = [
-      [[64, 28, 28, 16], [0, 1, 2], false], // a bias gradient: 50,176 rows
+      [[64, 28, 28, 16], [0, 1, 2], false], // a bias gradient / BatchNorm statistics: 50,176 rows
       [[5, 3, 8], [0, 1], true],
       [[7, 12], [0], false],
       [[3, 5, 20], [0], false], // 100 columns: six 16-wide blocks and a 4-wide tail
       [[300, 4], [0], false], // more than one 256-row block
+      [[6, 4, 4, 12], [1, 2], false], // global average pooling: one slab per image
+      [[2, 3, 4, 5, 8], [1, 2], true], // a middle run with 40 elements after it
       [[6, 6], [0], false], // 6 columns: not a multiple of 4, original kernel
       [[4, 5, 8], [1, 2], false], // trailing axes, original kernel
-      [[4, 5, 8], [0, 2], true],
+      [[4, 5, 8], [0, 2], true], // not contiguous, original kernel
     ];
-    for (const [k, [shape, axis, keepDims]] of cases.entries()) {
-      const x = host(shape, 300 + k);
-      const attrs = { axis, keepDims };
-      check(await runKernel('wasm', 'Sum', { x }, attrs), await runKernel('cpu', 'Sum', { x }, attrs), label(shape, attrs));
+    for (const kernel of ['Sum', 'Mean']) {
+      for (const [k, [shape, axis, keepDims]] of cases.entries()) {
+        const x = host(shape, 300 + k);
+        const attrs = { axis, keepDims };
+        check(await runKernel('wasm', kernel, { x }, attrs), await runKernel('cpu', kernel, { x }, attrs), `${kernel} ${label(shape, attrs)}`);
+      }
+    }
+  });
+});
+
+/** Gradients of Σ f(inputs)·w with respect to every input, on `backend` (w fixed random, so dy is not uniform). */
+async function gradsOn(backend: 'cpu' | 'wasm', f: (...xs: Tensor[]) => Tensor, inputs: HostTensor[], outShape: number[]): Promise<HostTensor[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const xs = inputs.map((v) => tf.tensor(v.values, v.shape));
+    const w = tf.tensor(host(outShape, 4242).values, outShape);
+    const gs = tf.grads((...a: Tensor[]) => tf.sum(tf.mul(f(...a), w)))(xs);
+    return gs.map((g) => ({ values: g.dataSync() as Float32Array, shape: g.shape }));
+  });
+}
+
+describe('fused gradients of ReLU6 (ClipByValue) and BatchNorm (wasm vs cpu)', () => {
+  test('clip: values on both bounds, lengths with and without a tail of < 4', async () => {
+    for (const shape of [[2, 6, 6, 8], [3, 5, 7]]) {
+      const x = host(shape, 600);
+      x.values.forEach((v, j) => (x.values[j] = j % 7 === 0 ? 0 : j % 11 === 0 ? 6 : v * 8)); // exact 0 and 6, and beyond
+      const f = (t: Tensor) => tf.clipByValue(t, 0, 6);
+      check((await gradsOn('wasm', f, [x], shape))[0]!, (await gradsOn('cpu', f, [x], shape))[0]!, `clip ${label(shape)}`);
+    }
+  });
+  test('batchnorm: all five gradients, channels a multiple of 4 (SIMD) and not', async () => {
+    // (tf.batchNorm without a scale cannot be differentiated on any backend in tfjs 4.22: the tape clones the
+    // missing input; tf.layers always passes one.)
+    for (const shape of [
+      [8, 5, 5, 12],
+      [600, 20], // more than one 256-row block; 8 + 8 + 4 channels
+      [4, 3, 3, 6],
+    ]) {
+      const C = shape.at(-1)!;
+      const ins = [host(shape, 610), host([C], 611), { values: host([C], 612).values.map((v) => 0.5 + Math.abs(v)), shape: [C] }, host([C], 613), host([C], 614)];
+      const f = (a: Tensor, m: Tensor, v: Tensor, s: Tensor, o: Tensor) => tf.batchNorm(a, m, v, o, s, 1e-3);
+      const got = await gradsOn('wasm', f as (...xs: Tensor[]) => Tensor, ins, shape);
+      const want = await gradsOn('cpu', f as (...xs: Tensor[]) => Tensor, ins, shape);
+      for (const [j, g] of got.entries()) check(g, want[j]!, `batchnorm ${label(shape)} input ${j}`);
     }
   });
 });

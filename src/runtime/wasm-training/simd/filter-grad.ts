@@ -51,28 +51,13 @@ export function chooseTile(ci: number, vectors: number): [number, number] {
 }
 
 /**
- * dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·sh+kh·dh−top, ow·sw+kw·dw−left, ci] · dy[b,oh,ow,co], computed in place on the
- * wasm heap by the SIMD `conv_filter_grad` kernel: per filter tap, the output window whose reads fall inside x is
- * worked out here (so padding costs nothing in the inner loop), and the kernel sums x ⊗ dy over it. Returns the
- * [KH, KW, CI, CO] gradient, or undefined when the SIMD kernels are not available here (the caller falls back).
+ * Fills the per-tap table the SIMD weight-gradient drivers read (5 i32 per tap): for each filter tap the output
+ * window whose reads fall inside x (so padding costs nothing in the inner loop) as x's and dy's byte offsets of its
+ * first pixel within an image, its rows and columns, and the byte offset of the tap's accumulators.
  */
-export function filterGradSimd(ops: Ops, x: TensorInfo, dy: TensorInfo, g: FilterGradGeometry): TensorInfo | undefined {
-  const k = simdKernels(ops.backend);
-  if (!k || x.dtype !== 'float32' || dy.dtype !== 'float32') return undefined;
-  const { batch: B, inHeight: H, inWidth: W, inChannels: CI, outHeight: OH, outWidth: OW, outChannels: CO } = g;
-  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, top, left } = g;
-  const CO4 = Math.ceil(CO / 4) * 4;
-  const taps = KH * KW;
-  const out = ops.alloc([KH, KW, CI, CO]);
-  const acc = CO4 === CO ? out : ops.alloc([taps * CI, CO4]);
-  const table = ops.alloc([taps * 5], 'int32');
-  // The last co vector of a row reads CO4 − CO floats past it: inside dy except after its very last pixel, where it
-  // must still be inside the heap (it is, unless dy ends the heap; then take the fallback).
-  if (CO4 !== CO && ops.offset(dy) + B * OH * OW * CO * 4 + 16 > memoryBytes(ops.backend)) {
-    ops.free(out, acc === out ? undefined : acc, table);
-    return undefined;
-  }
-  ops.f32(acc).fill(0);
+function writeTapTable(ops: Ops, table: TensorInfo, g: FilterGradGeometry, xChannels: number, dyChannels: number, accBytesPerTap: number): void {
+  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, top, left } = g;
   const t = ops.backend.typedArrayFromHeap(table) as Int32Array;
   for (let kh = 0; kh < KH; kh++) {
     const rowShift = kh * dh - top; // ih = oh·sh + rowShift
@@ -85,13 +70,38 @@ export function filterGradSimd(ops: Ops, x: TensorInfo, dy: TensorInfo, g: Filte
       const e = (kh * KW + kw) * 5;
       const rows = Math.max(0, ohHi - ohLo);
       const cols = Math.max(0, owHi - owLo);
-      t[e] = rows && cols ? ((ohLo * sh + rowShift) * W + (owLo * sw + colShift)) * CI * 4 : 0;
-      t[e + 1] = rows && cols ? (ohLo * OW + owLo) * CO * 4 : 0;
+      t[e] = rows && cols ? ((ohLo * sh + rowShift) * W + (owLo * sw + colShift)) * xChannels * 4 : 0;
+      t[e + 1] = rows && cols ? (ohLo * OW + owLo) * dyChannels * 4 : 0;
       t[e + 2] = rows;
       t[e + 3] = cols;
-      t[e + 4] = (kh * KW + kw) * CI * CO4 * 4;
+      t[e + 4] = (kh * KW + kw) * accBytesPerTap;
     }
   }
+}
+
+/**
+ * dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·sh+kh·dh−top, ow·sw+kw·dw−left, ci] · dy[b,oh,ow,co], computed in place on the
+ * wasm heap by the SIMD `conv_filter_grad` kernel, which sums x ⊗ dy over each tap's valid window. Returns the
+ * [KH, KW, CI, CO] gradient, or undefined when the SIMD kernels are not available here (the caller falls back).
+ */
+export function filterGradSimd(ops: Ops, x: TensorInfo, dy: TensorInfo, g: FilterGradGeometry): TensorInfo | undefined {
+  const k = simdKernels(ops.backend);
+  if (!k || x.dtype !== 'float32' || dy.dtype !== 'float32') return undefined;
+  const { batch: B, inHeight: H, inWidth: W, inChannels: CI, outHeight: OH, outWidth: OW, outChannels: CO } = g;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = g;
+  const CO4 = Math.ceil(CO / 4) * 4;
+  const taps = KH * KW;
+  const out = ops.alloc([KH, KW, CI, CO]);
+  const acc = CO4 === CO ? out : ops.alloc([taps * CI, CO4]);
+  const table = ops.alloc([taps * 5], 'int32');
+  // The last co vector of a row reads CO4 − CO floats past it: inside dy except after its very last pixel, where it
+  // must still be inside the heap (it is, unless dy ends the heap; then take the fallback).
+  if (CO4 !== CO && ops.offset(dy) + B * OH * OW * CO * 4 + 16 > memoryBytes(ops.backend)) {
+    ops.free(out, acc === out ? undefined : acc, table);
+    return undefined;
+  }
+  ops.f32(acc).fill(0);
+  writeTapTable(ops, table, g, CI, CO, CI * CO4 * 4);
   const [mr, nr] = chooseTile(CI, CO4 / 4);
   k.conv_filter_grad(ops.offset(x), ops.offset(dy), ops.offset(acc), ops.offset(table), taps, B, H * W * CI * 4, OH * OW * CO * 4, sh * W * CI * 4, sw * CI * 4, OW * CO * 4, CO * 4, CI, CO4, mr, nr);
   ops.free(table);
@@ -101,5 +111,24 @@ export function filterGradSimd(ops: Ops, x: TensorInfo, dy: TensorInfo, g: Filte
     for (let r = 0; r < taps * CI; r++) o.set(a.subarray(r * CO4, r * CO4 + CO), r * CO);
     ops.free(acc);
   }
+  return out;
+}
+
+/**
+ * Depthwise weight gradient (channel multiplier 1, C a multiple of 4): dW[kh,kw,c] = Σ_{b,oh,ow}
+ * x[b, oh·sh+kh·dh−top, ow·sw+kw·dw−left, c] · dy[b,oh,ow,c], by the SIMD `depthwise_filter_grad` kernel over the
+ * same tap table. Returns [KH, KW, C, 1], or undefined when it does not apply (the caller falls back).
+ */
+export function depthwiseFilterGradSimd(ops: Ops, x: TensorInfo, dy: TensorInfo, g: FilterGradGeometry): TensorInfo | undefined {
+  const k = simdKernels(ops.backend);
+  const C = g.inChannels;
+  if (!k || x.dtype !== 'float32' || dy.dtype !== 'float32' || C % 4 !== 0 || g.outChannels !== C) return undefined;
+  const taps = g.filterHeight * g.filterWidth;
+  const out = ops.zeros([g.filterHeight, g.filterWidth, C, 1]);
+  const table = ops.alloc([taps * 5], 'int32');
+  writeTapTable(ops, table, g, C, C, C * 4);
+  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = g;
+  k.depthwise_filter_grad(ops.offset(x), ops.offset(dy), ops.offset(out), ops.offset(table), taps, g.batch, H * W * C * 4, OH * OW * C * 4, g.strideHeight * W * C * 4, g.strideWidth * C * 4, OW * C * 4, C * 4, C);
+  ops.free(table);
   return out;
 }

@@ -25,6 +25,28 @@ export interface SimdKernels {
   max_pool_grad_2x2(x: number, dy: number, dx: number, batch: number, oh: number, ow: number, rowBytes: number, imgBytes: number, cBytes: number): void;
   /** See `column_sums` in wat.ts. */
   column_sums(x: number, out: number, rows: number, cols: number): void;
+  /** See `depthwise_filter_grad` in wat.ts. */
+  depthwise_filter_grad(
+    x: number,
+    dy: number,
+    acc: number,
+    table: number,
+    taps: number,
+    batch: number,
+    xImg: number,
+    dImg: number,
+    xRowStep: number,
+    xColStep: number,
+    dRowStep: number,
+    dColStep: number,
+    c: number,
+  ): void;
+  /** See `batch_norm_grad_sums` in wat.ts. */
+  batch_norm_grad_sums(x: number, dy: number, mean: number, s1: number, s2: number, rows: number, cols: number): void;
+  /** See `scale_channels` in wat.ts. */
+  scale_channels(x: number, k: number, out: number, rows: number, cols: number): void;
+  /** See `clip_grad` in wat.ts. */
+  clip_grad(x: number, dy: number, out: number, n: number, lo: number, hi: number): void;
 }
 
 // Compiled once per process; instantiated once per wasm-backend memory (a module instance imports the memory).

@@ -114,7 +114,7 @@ const DRIVER = `
                 (loop $coTile
                   (local.set $nr (i32.sub (local.get $nv) (local.get $v0)))
                   (if (i32.gt_u (local.get $nr) (local.get $nrMax)) (then (local.set $nr (local.get $nrMax))))
-                  (call_indirect (type $micro)
+                  (call_indirect $microTable (type $micro)
                     (i32.add (local.get $xo) (i32.shl (local.get $c0) (i32.const 2)))
                     (i32.add (local.get $do) (i32.shl (local.get $v0) (i32.const 4)))
                     (i32.add (local.get $ao) (i32.add (i32.mul (local.get $c0) (local.get $ars)) (i32.shl (local.get $v0) (i32.const 4))))
@@ -226,16 +226,183 @@ const COLUMN_SUMS = `
           (br_if $rowBlock (i32.lt_u (local.get $r) (local.get $rows))))
         (br_if $colBlock (i32.lt_u (local.tee $c (i32.add (local.get $c) (local.get $w))) (local.get $cols))))))`;
 
+/**
+ * One depthwise micro-kernel over `nv` vectors of channels: acc[c] += Σ_rows Σ_cols x[c] · dy[c] (channel-wise,
+ * multiplier 1) over a tap's valid output window.
+ */
+function depthwiseMicro(nv: number): string {
+  const J = range(nv);
+  return `
+  (func $dwk_${nv} (type $dwMicro)
+    (param $xp i32) (param $dp i32) (param $ap i32) (param $rows i32) (param $cols i32)
+    (param $xrs i32) (param $xcs i32) (param $drs i32) (param $dcs i32)
+    ${J.map((j) => `(local $a${j} v128)`).join(' ')} (local $xq i32) (local $dq i32) (local $c i32)
+    ${J.map((j) => `(local.set $a${j} (v128.load offset=${j * 16} (local.get $ap)))`).join('\n    ')}
+    (loop $row
+      (local.set $xq (local.get $xp))
+      (local.set $dq (local.get $dp))
+      (local.set $c (local.get $cols))
+      (loop $col
+        ${J.map((j) => `(local.set $a${j} (f32x4.add (local.get $a${j}) (f32x4.mul (v128.load offset=${j * 16} (local.get $xq)) (v128.load offset=${j * 16} (local.get $dq)))))`).join('\n        ')}
+        (local.set $xq (i32.add (local.get $xq) (local.get $xcs)))
+        (local.set $dq (i32.add (local.get $dq) (local.get $dcs)))
+        (br_if $col (local.tee $c (i32.sub (local.get $c) (i32.const 1)))))
+      (local.set $xp (i32.add (local.get $xp) (local.get $xrs)))
+      (local.set $dp (i32.add (local.get $dp) (local.get $drs)))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))
+    ${J.map((j) => `(v128.store offset=${j * 16} (local.get $ap) (local.get $a${j}))`).join('\n    ')})`;
+}
+
+/**
+ * `depthwise_filter_grad`: the weight gradient of a depthwise convolution with channel multiplier 1, C a multiple of
+ * 4, accumulated into `acc` ([taps, C], zeroed by the caller). Same tap table and loop order as conv_filter_grad;
+ * channels go 16 at a time (4 vectors), the last block narrower.
+ */
+const DEPTHWISE_DRIVER = `
+  (func (export "depthwise_filter_grad")
+    (param $x i32) (param $dy i32) (param $acc i32) (param $table i32) (param $taps i32) (param $batch i32)
+    (param $xImg i32) (param $dImg i32) (param $xrs i32) (param $xcs i32) (param $drs i32) (param $dcs i32) (param $c i32)
+    (local $b i32) (local $t i32) (local $e i32) (local $xo i32) (local $do i32) (local $rows i32) (local $cols i32)
+    (local $ao i32) (local $v0 i32) (local $nv i32) (local $n i32)
+    (local.set $nv (i32.shr_u (local.get $c) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $batch)))
+      (loop $image
+        (local.set $t (i32.const 0))
+        (loop $tap
+          (local.set $e (i32.add (local.get $table) (i32.mul (local.get $t) (i32.const 20))))
+          (local.set $xo (i32.add (local.get $x) (i32.load (local.get $e))))
+          (local.set $do (i32.add (local.get $dy) (i32.load offset=4 (local.get $e))))
+          (local.set $rows (i32.load offset=8 (local.get $e)))
+          (local.set $cols (i32.load offset=12 (local.get $e)))
+          (local.set $ao (i32.add (local.get $acc) (i32.load offset=16 (local.get $e))))
+          (if (i32.and (i32.gt_s (local.get $rows) (i32.const 0)) (i32.gt_s (local.get $cols) (i32.const 0)))
+            (then
+              (local.set $v0 (i32.const 0))
+              (loop $block
+                (local.set $n (i32.sub (local.get $nv) (local.get $v0)))
+                (if (i32.gt_u (local.get $n) (i32.const 4)) (then (local.set $n (i32.const 4))))
+                (call_indirect $dwTable (type $dwMicro)
+                  (i32.add (local.get $xo) (i32.shl (local.get $v0) (i32.const 4)))
+                  (i32.add (local.get $do) (i32.shl (local.get $v0) (i32.const 4)))
+                  (i32.add (local.get $ao) (i32.shl (local.get $v0) (i32.const 4)))
+                  (local.get $rows) (local.get $cols) (local.get $xrs) (local.get $xcs) (local.get $drs) (local.get $dcs)
+                  (i32.sub (local.get $n) (i32.const 1)))
+                (br_if $block (i32.lt_u (local.tee $v0 (i32.add (local.get $v0) (local.get $n))) (local.get $nv))))))
+          (br_if $tap (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $taps))))
+        (local.set $x (i32.add (local.get $x) (local.get $xImg)))
+        (local.set $dy (i32.add (local.get $dy) (local.get $dImg)))
+        (br_if $image (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $batch))))))`;
+
+/**
+ * `batch_norm_grad_sums`: per channel of a row-major [rows, C] activation (C a multiple of 4), s1[c] += Σ_r dy and
+ * s2[c] += Σ_r dy·(x − mean[c]) (the two sums every BatchNorm gradient needs), 8 channels at a time (4 at the end),
+ * in 256-row blocks added to s1 and s2 (zeroed by the caller) so that rounding stays that of a two-level sum.
+ */
+function batchNormSums(): string {
+  const loop = (nv: number): string => {
+    const J = range(nv);
+    return `
+            ${J.map((j) => `(local.set $m${j} (v128.load offset=${j * 16} (i32.add (local.get $mean) (i32.shl (local.get $c) (i32.const 2)))))`).join('\n            ')}
+            (local.set $r (i32.const 0))
+            (loop $rowBlock
+              (local.set $n (i32.sub (local.get $rows) (local.get $r)))
+              (if (i32.gt_u (local.get $n) (i32.const 256)) (then (local.set $n (i32.const 256))))
+              (local.set $o (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2)))
+              (local.set $r (i32.add (local.get $r) (local.get $n)))
+              ${J.map((j) => `(local.set $u${j} (v128.const i32x4 0 0 0 0)) (local.set $t${j} (v128.const i32x4 0 0 0 0))`).join('\n              ')}
+              (loop $rowLoop
+                ${J.map(
+                  (j) =>
+                    `(local.set $g (v128.load offset=${j * 16} (i32.add (local.get $dy) (local.get $o))))
+                (local.set $u${j} (f32x4.add (local.get $u${j}) (local.get $g)))
+                (local.set $t${j} (f32x4.add (local.get $t${j}) (f32x4.mul (local.get $g) (f32x4.sub (v128.load offset=${j * 16} (i32.add (local.get $x) (local.get $o))) (local.get $m${j})))))`,
+                ).join('\n                ')}
+                (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
+                (br_if $rowLoop (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+              (local.set $p (i32.shl (local.get $c) (i32.const 2)))
+              ${J.map(
+                (j) => `(v128.store offset=${j * 16} (i32.add (local.get $s1) (local.get $p)) (f32x4.add (v128.load offset=${j * 16} (i32.add (local.get $s1) (local.get $p))) (local.get $u${j})))
+              (v128.store offset=${j * 16} (i32.add (local.get $s2) (local.get $p)) (f32x4.add (v128.load offset=${j * 16} (i32.add (local.get $s2) (local.get $p))) (local.get $t${j})))`,
+              ).join('\n              ')}
+              (br_if $rowBlock (i32.lt_u (local.get $r) (local.get $rows))))
+            (local.set $c (i32.add (local.get $c) (i32.const ${nv * 4})))`;
+  };
+  return `
+  (func (export "batch_norm_grad_sums") (param $x i32) (param $dy i32) (param $mean i32) (param $s1 i32) (param $s2 i32) (param $rows i32) (param $cols i32)
+    (local $c i32) (local $r i32) (local $n i32) (local $o i32) (local $p i32) (local $rowBytes i32) (local $g v128)
+    (local $m0 v128) (local $m1 v128) (local $u0 v128) (local $u1 v128) (local $t0 v128) (local $t1 v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $rows)))
+      (block $wide
+        (loop $pairs
+          (br_if $wide (i32.gt_u (i32.add (local.get $c) (i32.const 8)) (local.get $cols)))
+          ${loop(2)}
+          (br $pairs)))
+      (if (i32.lt_u (local.get $c) (local.get $cols))
+        (then ${loop(1)}))))`;
+}
+
+/**
+ * `scale_channels`: out[r, c] = x[r, c] · k[c] over a row-major [rows, C] tensor, C a multiple of 4 (a BatchNorm's
+ * dx = dy · scale · rsqrt(var + ε)).
+ */
+const SCALE_CHANNELS = `
+  (func (export "scale_channels") (param $x i32) (param $k i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $c i32) (local $end i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $rowBytes))))
+    (block $done
+      (br_if $done (i32.eqz (local.get $rows)))
+      (loop $row
+        (local.set $c (i32.const 0))
+        (loop $col
+          (v128.store (i32.add (local.get $out) (local.get $c))
+            (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $c))) (v128.load (i32.add (local.get $k) (local.get $c)))))
+          (br_if $col (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $rowBytes))))
+        (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
+        (br_if $row (i32.lt_u (local.tee $x (i32.add (local.get $x) (local.get $rowBytes))) (local.get $end))))))`;
+
+/**
+ * `clip_grad`: out = dy where lo ≤ x ≤ hi, else 0, over n elements (n a multiple of 4; the caller does the rest):
+ * the gradient of ClipByValue (ReLU6), as a compare and a mask.
+ */
+const CLIP_GRAD = `
+  (func (export "clip_grad") (param $x i32) (param $dy i32) (param $out i32) (param $n i32) (param $lo f32) (param $hi f32)
+    (local $i i32) (local $end i32) (local $l v128) (local $h v128) (local $v v128)
+    (local.set $l (f32x4.splat (local.get $lo)))
+    (local.set $h (f32x4.splat (local.get $hi)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $each
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (v128.and (v128.load (i32.add (local.get $dy) (local.get $i)))
+            (v128.and (f32x4.ge (local.get $v) (local.get $l)) (f32x4.le (local.get $v) (local.get $h)))))
+        (br_if $each (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $end))))))`;
+
 /** The whole module: imports the tfjs wasm backend's memory and exports the kernels above. */
 export function kernelsWat(): string {
   const { funcs, elems } = microTable();
   return `(module
   (import "env" "memory" (memory 1))
   (type $micro (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
-  (table ${elems.length} funcref)
-  (elem (i32.const 0) func ${elems.join(' ')})
+  (type $dwMicro (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (table $microTable ${elems.length} funcref)
+  (elem (table $microTable) (i32.const 0) func ${elems.join(' ')})
+  (table $dwTable 4 funcref)
+  (elem (table $dwTable) (i32.const 0) func $dwk_1 $dwk_2 $dwk_3 $dwk_4)
   (func $never (type $micro) unreachable)
   ${funcs.join('\n')}
+  ${range(4)
+    .map((i) => depthwiseMicro(i + 1))
+    .join('\n')}
+  ${DEPTHWISE_DRIVER}
+  ${batchNormSums()}
+  ${SCALE_CHANNELS}
+  ${CLIP_GRAD}
   ${DRIVER}
   ${MAX_POOL_GRAD}
   ${COLUMN_SUMS}
