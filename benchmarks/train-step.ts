@@ -1,16 +1,18 @@
 // Forward and training-step time of three reference models on the cpu and wasm backends.
 //
-//   npx tsx benchmarks/train-step.ts [--models tiny,dsconv,teacher] [--backends cpu,wasm] [--steps 20]
+//   npx tsx benchmarks/train-step.ts [--models tiny,dsconv,teacher] [--backends cpu,wasm,wasm-no-simd] [--steps 20]
 //                                    [--no-overrides] [--profile]
 //
 // forwardMs: inference-mode predict on the batch. stepMs: forward + backward + Adam (optimizer.minimize with the
 // model in training mode, so BatchNorm uses batch statistics). Both are medians over --steps runs after warm-up.
-// --no-overrides registers only the three missing wasm gradient kernels (to see what the faster ones buy);
+// `wasm-no-simd` is wasm with this project's SIMD kernels switched off (its XNNPACK and JS paths instead), so that
+// one run measures what the SIMD kernels buy. --no-overrides registers only the three missing wasm gradient kernels (to see what the faster ones buy);
 // --profile prints the wasm kernels that take the most time in one training step.
 // Prints a table and one JSON line per (model, backend).
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/runtime/backend.js';
 import { registerWasmTrainingKernels } from '../src/runtime/wasm-training/index.js';
+import { setSimdEnabled } from '../src/runtime/wasm-training/simd/module.js';
 import { dsconvStudent, teacherCnn, tinyCnn } from './models.js';
 
 interface Spec {
@@ -37,7 +39,7 @@ const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 const BATCH = 64;
 const STEPS = Number(arg('steps', '20'));
 const models = arg('models', 'tiny,dsconv,teacher').split(',');
-const backends = arg('backends', 'cpu,wasm').split(',') as ('cpu' | 'wasm')[];
+const backends = arg('backends', 'cpu,wasm').split(',') as ('cpu' | 'wasm' | 'wasm-no-simd')[];
 // The cpu backend needs about a minute per step of the teacher-sized model; past this budget it runs fewer steps.
 const CPU_BUDGET_MS = Number(arg('cpu-budget-s', '240')) * 1000;
 
@@ -77,7 +79,11 @@ function step(model: tf.LayersModel, opt: tf.Optimizer, x: tf.Tensor, y: tf.Tens
 // by kernel name and by name plus input shapes. tf.profile was not used because it adds per-kernel bookkeeping.
 const kernelTimes = new Map<string, { ms: number; n: number }>();
 let profiling = false;
+let wrapped = false;
+
 function wrapWasmKernels(): void {
+  if (wrapped) return; // wasm and wasm-no-simd share the registrations
+  wrapped = true;
   for (const cfg of tf.getKernelsForBackend('wasm')) {
     const inner = cfg.kernelFunc;
     tf.unregisterKernel(cfg.kernelName, 'wasm');
@@ -138,9 +144,10 @@ async function main(): Promise<void> {
       await registerWasmTrainingKernels(tf, { overrides: false, simd: false });
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
     } else {
-      await initBackend(backend);
+      await initBackend(backend === 'wasm-no-simd' ? 'wasm' : backend);
     }
-    if (backend === 'wasm' && flag('profile')) wrapWasmKernels();
+    setSimdEnabled(backend !== 'wasm-no-simd');
+    if (backend !== 'cpu' && flag('profile')) wrapWasmKernels();
     for (const spec of SPECS.filter((s) => models.includes(s.key))) {
       const model = spec.build();
       const opt = tf.train.adam(1e-3);
@@ -158,7 +165,7 @@ async function main(): Promise<void> {
       rows.push(row);
       const note = steps < STEPS ? ` (cpu: ${steps} steps instead of ${STEPS}, each takes ${(warm / 1000).toFixed(1)} s)` : '';
       console.log(`${spec.name} on ${backend}: forward ${row.forwardMs.toFixed(1)} ms, step ${row.stepMs.toFixed(1)} ms over ${steps} steps${note}`);
-      if (flag('profile') && backend === 'wasm') profile(model, opt, x, y);
+      if (flag('profile') && backend !== 'cpu') profile(model, opt, x, y);
       tf.dispose([x, y]);
       opt.dispose();
       model.dispose();
