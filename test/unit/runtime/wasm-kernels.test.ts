@@ -334,6 +334,19 @@ describe('BatchMatMul with transposes (wasm vs cpu)', () => {
       check(await runKernel('wasm', 'BatchMatMul', { a, b }, attrs), await runKernel('cpu', 'BatchMatMul', { a, b }, attrs), label(attrs));
     }
   });
+  test('transposeA of one matrix pair (a dense weight gradient, SIMD): odd and wide sizes', async () => {
+    for (const [n, ci, co] of [
+      [7, 3, 5],
+      [64, 50, 10],
+      [33, 17, 24],
+      [64, 300, 64],
+    ]) {
+      const a = host([1, n, ci], 92);
+      const b = host([1, n, co], 93);
+      const attrs = { transposeA: true, transposeB: false };
+      check(await runKernel('wasm', 'BatchMatMul', { a, b }, attrs), await runKernel('cpu', 'BatchMatMul', { a, b }, attrs), label(n, ci, co));
+    }
+  });
 });
 
 describe('Identity and same-dtype Cast share memory safely (wasm)', () => {
