@@ -340,7 +340,7 @@ describe('BatchMatMul with transposes (wasm vs cpu)', () => {
       [64, 50, 10],
       [33, 17, 24],
       [64, 300, 64],
-    ]) {
+    ] as [number, number, number][]) {
       const a = host([1, n, ci], 92);
       const b = host([1, n, co], 93);
       const attrs = { transposeA: true, transposeB: false };

@@ -1,46 +1,31 @@
 import { kernelsWat } from './wat.js';
 
+/** The arguments both weight-gradient drivers start with (TAP_DRIVER_PARAMS in wat.ts): byte offsets and strides. */
+type TapDriverArgs = [
+  x: number,
+  dy: number,
+  acc: number,
+  table: number,
+  taps: number,
+  batch: number,
+  xImg: number,
+  dImg: number,
+  xRowStep: number,
+  xColStep: number,
+  dRowStep: number,
+  dColStep: number,
+];
+
 /** The SIMD kernels, as exported by the module (all arguments are i32: byte offsets, counts, byte strides). */
 export interface SimdKernels {
   /** See `conv_filter_grad` in wat.ts. */
-  conv_filter_grad(
-    x: number,
-    dy: number,
-    acc: number,
-    table: number,
-    taps: number,
-    batch: number,
-    xImg: number,
-    dImg: number,
-    xRowStep: number,
-    xColStep: number,
-    dRowStep: number,
-    dColStep: number,
-    ci: number,
-    co4: number,
-    mrMax: number,
-    nrMax: number,
-  ): void;
+  conv_filter_grad(...args: [...TapDriverArgs, ci: number, co4: number, mrMax: number, nrMax: number]): void;
   /** See `max_pool_grad_2x2` in wat.ts. */
   max_pool_grad_2x2(x: number, dy: number, dx: number, batch: number, oh: number, ow: number, rowBytes: number, imgBytes: number, cBytes: number): void;
   /** See `column_sums` in wat.ts. */
   column_sums(x: number, out: number, rows: number, cols: number): void;
   /** See `depthwise_filter_grad` in wat.ts. */
-  depthwise_filter_grad(
-    x: number,
-    dy: number,
-    acc: number,
-    table: number,
-    taps: number,
-    batch: number,
-    xImg: number,
-    dImg: number,
-    xRowStep: number,
-    xColStep: number,
-    dRowStep: number,
-    dColStep: number,
-    c: number,
-  ): void;
+  depthwise_filter_grad(...args: [...TapDriverArgs, c: number]): void;
   /** See `batch_norm_grad_sums` in wat.ts. */
   batch_norm_grad_sums(x: number, dy: number, mean: number, s1: number, s2: number, rows: number, cols: number): void;
   /** See `scale_channels` in wat.ts. */

@@ -17,6 +17,25 @@ function microName(mr: number, nr: number): string {
 }
 
 /**
+ * The pixel walk of a micro-kernel over a tap's window: $rows rows of $cols pixels, with $xq/$dq at the current
+ * pixel of x and dy for `perPixel` (row strides $xrs/$drs, column strides $xcs/$dcs, in bytes).
+ */
+function walkWindow(perPixel: string): string {
+  return `(loop $row
+      (local.set $xq (local.get $xp))
+      (local.set $dq (local.get $dp))
+      (local.set $c (local.get $cols))
+      (loop $col
+        ${perPixel}
+        (local.set $xq (i32.add (local.get $xq) (local.get $xcs)))
+        (local.set $dq (i32.add (local.get $dq) (local.get $dcs)))
+        (br_if $col (local.tee $c (i32.sub (local.get $c) (i32.const 1)))))
+      (local.set $xp (i32.add (local.get $xp) (local.get $xrs)))
+      (local.set $dp (i32.add (local.get $dp) (local.get $drs)))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))`;
+}
+
+/**
  * One micro-kernel: acc[mr × 4nr] += Σ_rows Σ_cols x[ci0..ci0+mr) ⊗ dy[co0..co0+4nr), walking a 2-D grid of pixels
  * (rows × cols) with separate strides for x and dy, so one call covers a filter tap's whole valid output window.
  */
@@ -45,18 +64,7 @@ function microKernel(mr: number, nr: number): string {
     ${locals.join(' ')}
     ${rowPtrs.join('\n    ')}
     ${loadAcc.join('\n    ')}
-    (loop $row
-      (local.set $xq (local.get $xp))
-      (local.set $dq (local.get $dp))
-      (local.set $c (local.get $cols))
-      (loop $col
-        ${body.join('\n        ')}
-        (local.set $xq (i32.add (local.get $xq) (local.get $xcs)))
-        (local.set $dq (i32.add (local.get $dq) (local.get $dcs)))
-        (br_if $col (local.tee $c (i32.sub (local.get $c) (i32.const 1)))))
-      (local.set $xp (i32.add (local.get $xp) (local.get $xrs)))
-      (local.set $dp (i32.add (local.get $dp) (local.get $drs)))
-      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))
+    ${walkWindow(body.join('\n        '))}
     ${storeAcc.join('\n    ')})`;
 }
 
@@ -77,22 +85,18 @@ function microTable(): { funcs: string[]; elems: string[] } {
   return { funcs, elems };
 }
 
+/** The arguments both weight-gradient drivers start with (see conv_filter_grad). */
+const TAP_DRIVER_PARAMS = `(param $x i32) (param $dy i32) (param $acc i32) (param $table i32) (param $taps i32) (param $batch i32)
+    (param $xImg i32) (param $dImg i32) (param $xrs i32) (param $xcs i32) (param $drs i32) (param $dcs i32)`;
+
 /**
- * `conv_filter_grad`: the weight gradient of an NHWC convolution, accumulated into `acc` ([taps·CI, CO4] floats,
- * CO4 = CO rounded up to 4, zeroed by the caller). For each image, filter tap and (ci, co) tile it calls a
- * micro-kernel over the tap's valid output window, read from a table of 5 i32 per tap: x byte offset within an
- * image, dy byte offset, rows, cols, acc byte offset. Images outermost keep one image's x and dy cache-resident while
- * every tap and tile sweeps them.
+ * The image and tap loops both weight-gradient drivers share: for each image, for each row of the tap table, load
+ * the tap's window into $xo, $do (x and dy at its first pixel), $rows, $cols and $ao (its accumulators), and run
+ * `perTap` when the window is not empty. Images outermost keep one image's x and dy cache-resident while every tap
+ * and tile sweeps them.
  */
-const DRIVER = `
-  (func (export "conv_filter_grad")
-    (param $x i32) (param $dy i32) (param $acc i32) (param $table i32) (param $taps i32) (param $batch i32)
-    (param $xImg i32) (param $dImg i32) (param $xrs i32) (param $xcs i32) (param $drs i32) (param $dcs i32)
-    (param $ci i32) (param $co4 i32) (param $mrMax i32) (param $nrMax i32)
-    (local $b i32) (local $t i32) (local $e i32) (local $xo i32) (local $do i32) (local $rows i32) (local $cols i32)
-    (local $ao i32) (local $c0 i32) (local $mr i32) (local $v0 i32) (local $nr i32) (local $nv i32) (local $ars i32)
-    (local.set $nv (i32.shr_u (local.get $co4) (i32.const 2)))
-    (local.set $ars (i32.shl (local.get $co4) (i32.const 2)))
+function forEachImageAndTap(perTap: string): string {
+  return `(local $b i32) (local $t i32) (local $e i32) (local $xo i32) (local $do i32) (local $rows i32) (local $cols i32) (local $ao i32)
     (block $done
       (br_if $done (i32.eqz (local.get $batch)))
       (loop $image
@@ -105,7 +109,28 @@ const DRIVER = `
           (local.set $cols (i32.load offset=12 (local.get $e)))
           (local.set $ao (i32.add (local.get $acc) (i32.load offset=16 (local.get $e))))
           (if (i32.and (i32.gt_s (local.get $rows) (i32.const 0)) (i32.gt_s (local.get $cols) (i32.const 0)))
-            (then
+            (then ${perTap}))
+          (br_if $tap (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $taps))))
+        (local.set $x (i32.add (local.get $x) (local.get $xImg)))
+        (local.set $dy (i32.add (local.get $dy) (local.get $dImg)))
+        (br_if $image (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $batch)))))`;
+}
+
+/**
+ * `conv_filter_grad`: the weight gradient of an NHWC convolution, accumulated into `acc` ([taps·CI, CO4] floats,
+ * CO4 = CO rounded up to 4, zeroed by the caller). For each image, filter tap and (ci, co) tile it calls a
+ * micro-kernel over the tap's valid output window, read from a table of 5 i32 per tap: x byte offset within an
+ * image, dy byte offset, rows, cols, acc byte offset. Strides: $xImg/$dImg per image, $xrs/$drs per output row,
+ * $xcs/$dcs per output column, all in bytes.
+ */
+const DRIVER = `
+  (func (export "conv_filter_grad")
+    ${TAP_DRIVER_PARAMS}
+    (param $ci i32) (param $co4 i32) (param $mrMax i32) (param $nrMax i32)
+    (local $c0 i32) (local $mr i32) (local $v0 i32) (local $nr i32) (local $nv i32) (local $ars i32)
+    ${forEachImageAndTap(`
+              (local.set $nv (i32.shr_u (local.get $co4) (i32.const 2)))
+              (local.set $ars (i32.shl (local.get $co4) (i32.const 2)))
               (local.set $c0 (i32.const 0))
               (loop $ciTile
                 (local.set $mr (i32.sub (local.get $ci) (local.get $c0)))
@@ -122,11 +147,7 @@ const DRIVER = `
                     (local.get $xrs) (local.get $xcs) (local.get $drs) (local.get $dcs) (local.get $ars)
                     (i32.add (i32.shl (i32.sub (local.get $mr) (i32.const 1)) (i32.const 2)) (i32.sub (local.get $nr) (i32.const 1))))
                   (br_if $coTile (i32.lt_u (local.tee $v0 (i32.add (local.get $v0) (local.get $nr))) (local.get $nv))))
-                (br_if $ciTile (i32.lt_u (local.tee $c0 (i32.add (local.get $c0) (local.get $mr))) (local.get $ci))))))
-          (br_if $tap (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $taps))))
-        (local.set $x (i32.add (local.get $x) (local.get $xImg)))
-        (local.set $dy (i32.add (local.get $dy) (local.get $dImg)))
-        (br_if $image (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $batch))))))`;
+                (br_if $ciTile (i32.lt_u (local.tee $c0 (i32.add (local.get $c0) (local.get $mr))) (local.get $ci))))`)})`;
 
 /**
  * `max_pool_grad_2x2`: the gradient of a 2x2 max pool at stride 2 without padding, C a multiple of 4. Every input
@@ -238,18 +259,7 @@ function depthwiseMicro(nv: number): string {
     (param $xrs i32) (param $xcs i32) (param $drs i32) (param $dcs i32)
     ${J.map((j) => `(local $a${j} v128)`).join(' ')} (local $xq i32) (local $dq i32) (local $c i32)
     ${J.map((j) => `(local.set $a${j} (v128.load offset=${j * 16} (local.get $ap)))`).join('\n    ')}
-    (loop $row
-      (local.set $xq (local.get $xp))
-      (local.set $dq (local.get $dp))
-      (local.set $c (local.get $cols))
-      (loop $col
-        ${J.map((j) => `(local.set $a${j} (f32x4.add (local.get $a${j}) (f32x4.mul (v128.load offset=${j * 16} (local.get $xq)) (v128.load offset=${j * 16} (local.get $dq)))))`).join('\n        ')}
-        (local.set $xq (i32.add (local.get $xq) (local.get $xcs)))
-        (local.set $dq (i32.add (local.get $dq) (local.get $dcs)))
-        (br_if $col (local.tee $c (i32.sub (local.get $c) (i32.const 1)))))
-      (local.set $xp (i32.add (local.get $xp) (local.get $xrs)))
-      (local.set $dp (i32.add (local.get $dp) (local.get $drs)))
-      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))
+    ${walkWindow(J.map((j) => `(local.set $a${j} (f32x4.add (local.get $a${j}) (f32x4.mul (v128.load offset=${j * 16} (local.get $xq)) (v128.load offset=${j * 16} (local.get $dq)))))`).join('\n        '))}
     ${J.map((j) => `(v128.store offset=${j * 16} (local.get $ap) (local.get $a${j}))`).join('\n    ')})`;
 }
 
@@ -260,24 +270,10 @@ function depthwiseMicro(nv: number): string {
  */
 const DEPTHWISE_DRIVER = `
   (func (export "depthwise_filter_grad")
-    (param $x i32) (param $dy i32) (param $acc i32) (param $table i32) (param $taps i32) (param $batch i32)
-    (param $xImg i32) (param $dImg i32) (param $xrs i32) (param $xcs i32) (param $drs i32) (param $dcs i32) (param $c i32)
-    (local $b i32) (local $t i32) (local $e i32) (local $xo i32) (local $do i32) (local $rows i32) (local $cols i32)
-    (local $ao i32) (local $v0 i32) (local $nv i32) (local $n i32)
-    (local.set $nv (i32.shr_u (local.get $c) (i32.const 2)))
-    (block $done
-      (br_if $done (i32.eqz (local.get $batch)))
-      (loop $image
-        (local.set $t (i32.const 0))
-        (loop $tap
-          (local.set $e (i32.add (local.get $table) (i32.mul (local.get $t) (i32.const 20))))
-          (local.set $xo (i32.add (local.get $x) (i32.load (local.get $e))))
-          (local.set $do (i32.add (local.get $dy) (i32.load offset=4 (local.get $e))))
-          (local.set $rows (i32.load offset=8 (local.get $e)))
-          (local.set $cols (i32.load offset=12 (local.get $e)))
-          (local.set $ao (i32.add (local.get $acc) (i32.load offset=16 (local.get $e))))
-          (if (i32.and (i32.gt_s (local.get $rows) (i32.const 0)) (i32.gt_s (local.get $cols) (i32.const 0)))
-            (then
+    ${TAP_DRIVER_PARAMS} (param $c i32)
+    (local $v0 i32) (local $nv i32) (local $n i32)
+    ${forEachImageAndTap(`
+              (local.set $nv (i32.shr_u (local.get $c) (i32.const 2)))
               (local.set $v0 (i32.const 0))
               (loop $block
                 (local.set $n (i32.sub (local.get $nv) (local.get $v0)))
@@ -288,11 +284,7 @@ const DEPTHWISE_DRIVER = `
                   (i32.add (local.get $ao) (i32.shl (local.get $v0) (i32.const 4)))
                   (local.get $rows) (local.get $cols) (local.get $xrs) (local.get $xcs) (local.get $drs) (local.get $dcs)
                   (i32.sub (local.get $n) (i32.const 1)))
-                (br_if $block (i32.lt_u (local.tee $v0 (i32.add (local.get $v0) (local.get $n))) (local.get $nv))))))
-          (br_if $tap (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $taps))))
-        (local.set $x (i32.add (local.get $x) (local.get $xImg)))
-        (local.set $dy (i32.add (local.get $dy) (local.get $dImg)))
-        (br_if $image (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $batch))))))`;
+                (br_if $block (i32.lt_u (local.tee $v0 (i32.add (local.get $v0) (local.get $n))) (local.get $nv))))`)})`;
 
 /**
  * `batch_norm_grad_sums`: per channel of a row-major [rows, C] activation (C a multiple of 4), s1[c] += Σ_r dy and
