@@ -1,10 +1,10 @@
 // Each wasm training kernel against the cpu backend's kernel of the same name, on random inputs over a grid of
 // shapes, strides, paddings and dilations (odd sizes and tfjs's asymmetric 'same' padding at stride 2 included).
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { host, relError, runKernel, setup, tf, type HostTensor } from './wasm-helpers.js';
-import { simdKernels } from '../../../src/runtime/wasm-training/simd/module.js';
+import { setSimdEnabled, simdKernels } from '../../../src/runtime/wasm-training/simd/module.js';
 
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
 type Pair = number | [number, number];
@@ -16,6 +16,20 @@ test('the SIMD kernels are compiled and bound to the wasm heap (so the cases bel
   await tf.setBackend('wasm');
   assert.ok(simdKernels(tf.backend()), 'simdKernels() returned undefined on the wasm backend');
 });
+
+/**
+ * Registers a suite twice: with the SIMD kernels, and with them switched off so that the XNNPACK/JS paths the
+ * kernels fall back to (before the module is compiled, or for shapes it does not take) stay tested too.
+ */
+function bothPaths(name: string, suite: () => void): void {
+  for (const simd of [true, false]) {
+    describe(simd ? name : `${name} [SIMD off: fallback paths]`, () => {
+      before(() => setSimdEnabled(simd));
+      after(() => setSimdEnabled(true));
+      suite();
+    });
+  }
+}
 
 const PADS: Pad[] = [];
 const explicit: Pad = [
@@ -92,7 +106,7 @@ for (const co of [4, 8, 20]) {
 }
 convCases.push({ x: [16, 28, 28, 3], k: [3, 3], co: 16, strides: 1, pad: 'same' }, { x: [16, 14, 14, 16], k: [3, 3], co: 32, strides: 1, pad: 'same' });
 
-describe('Conv2DBackpropFilter and Conv2DBackpropInput (wasm vs cpu)', () => {
+bothPaths('Conv2DBackpropFilter and Conv2DBackpropInput (wasm vs cpu)', () => {
   test(`${convCases.length} shape/stride/padding cases`, async () => {
     let n = 0;
     for (const [i, c] of convCases.entries()) {
@@ -178,7 +192,7 @@ for (const pad of PADS) {
 }
 dwCases.push({ x: [16, 16, 16, 32], k: [3, 3], m: 1, strides: 1, dil: 1, pad: 'same' });
 
-describe('DepthwiseConv2dNativeBackpropInput and -Filter (wasm vs cpu)', () => {
+bothPaths('DepthwiseConv2dNativeBackpropInput and -Filter (wasm vs cpu)', () => {
   // The cpu kernels ignore dilations in the input gradient, so the reference runs at dilation 1 with the filter
   // dilated by inserting zeros, which is the same convolution.
   test(`${dwCases.length} shape/multiplier/stride/dilation/padding cases`, async () => {
@@ -206,7 +220,7 @@ describe('DepthwiseConv2dNativeBackpropInput and -Filter (wasm vs cpu)', () => {
   });
 });
 
-describe('MaxPoolGrad (wasm vs cpu)', () => {
+bothPaths('MaxPoolGrad (wasm vs cpu)', () => {
   test('windows, strides and paddings, with ties after relu', async () => {
     let i = 0;
     // Channels a multiple of 4 take the SIMD 2x2/2 kernel; odd sizes leave a row and a column outside every window.
@@ -239,7 +253,7 @@ describe('MaxPoolGrad (wasm vs cpu)', () => {
   });
 });
 
-describe('Sum and Mean (wasm vs cpu)', () => {
+bothPaths('Sum and Mean (wasm vs cpu)', () => {
   test('contiguous axes before the last (the SIMD column sums), other axes, keepDims', async () => {
     const cases: [number[], number[], boolean][] = [
       [[64, 28, 28, 16], [0, 1, 2], false], // a bias gradient / BatchNorm statistics: 50,176 rows
@@ -274,7 +288,7 @@ async function gradsOn(backend: 'cpu' | 'wasm', f: (...xs: Tensor[]) => Tensor, 
   });
 }
 
-describe('fused gradients of ReLU6 (ClipByValue) and BatchNorm (wasm vs cpu)', () => {
+bothPaths('fused gradients of ReLU6 (ClipByValue) and BatchNorm (wasm vs cpu)', () => {
   test('clip: values on both bounds, lengths with and without a tail of < 4', async () => {
     for (const shape of [[2, 6, 6, 8], [3, 5, 7]]) {
       const x = host(shape, 600);
@@ -325,7 +339,7 @@ describe('Tile (wasm vs cpu)', () => {
   });
 });
 
-describe('BatchMatMul with transposes (wasm vs cpu)', () => {
+bothPaths('BatchMatMul with transposes (wasm vs cpu)', () => {
   test('transposeA, transposeB, both', async () => {
     for (const [transposeA, transposeB] of [[true, false], [false, true], [true, true]]) {
       const a = host(transposeA ? [2, 7, 3] : [2, 3, 7], 90);
