@@ -3,13 +3,17 @@
 //   npx tsx benchmarks/train-step.ts [--models tiny,dsconv,teacher] [--backends cpu,wasm,wasm-no-simd] [--steps 20]
 //                                    [--no-overrides] [--profile]
 //
-// forwardMs: inference-mode predict on the batch. stepMs: forward + backward + Adam (optimizer.minimize with the
-// model in training mode, so BatchNorm uses batch statistics). Both are medians over --steps runs after warm-up.
-// `wasm-no-simd` is wasm with this project's SIMD kernels switched off (its XNNPACK and JS paths instead), so that
-// one run measures what the SIMD kernels buy. --no-overrides registers only the three missing wasm gradient kernels (to see what the faster ones buy);
-// --profile prints the wasm kernels that take the most time in one training step.
+// forwardMs: inference-mode predict on the batch. stepMs: forward + backward + Adam as the trainer runs them
+// (tf.variableGrads with the model in training mode, so BatchNorm uses batch statistics, then src/distill/adam.ts;
+// runs before the third session used tf.train.adam's minimize: the same math as separate tensor ops). Both are
+// medians over --steps runs after warm-up.
+// `wasm-no-simd` is wasm with this project's SIMD module switched off (kernels take their XNNPACK and JS paths, the
+// fused Adam its JS loop), so that one run measures what the SIMD kernels buy. --no-overrides registers only the
+// three missing wasm gradient kernels (to see what the faster ones buy); --profile prints the wasm kernels that
+// take the most time in one training step.
 // Prints a table and one JSON line per (model, backend).
 import * as tf from '@tensorflow/tfjs';
+import { Adam } from '../src/distill/adam.js';
 import { initBackend } from '../src/runtime/backend.js';
 import { registerWasmTrainingKernels } from '../src/runtime/wasm-training/index.js';
 import { setSimdEnabled } from '../src/runtime/wasm-training/simd/module.js';
@@ -66,12 +70,18 @@ function forward(model: tf.LayersModel, x: tf.Tensor): number {
   return ms;
 }
 
-function step(model: tf.LayersModel, opt: tf.Optimizer, x: tf.Tensor, y: tf.Tensor): number {
+/** A step as src/distill/trainer.ts takes one: variableGrads of the loss, then the project's Adam. */
+function step(model: tf.LayersModel, opt: Adam, x: tf.Tensor, y: tf.Tensor): number {
   const t0 = performance.now();
-  const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
-  cost?.dataSync();
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+  opt.apply(
+    vars.map((v) => grads[v.name]!),
+    1e-3,
+  );
+  value.dataSync();
   const ms = performance.now() - t0;
-  cost?.dispose();
+  tf.dispose([value, ...Object.values(grads)]);
   return ms;
 }
 
@@ -107,7 +117,7 @@ function wrapWasmKernels(): void {
   }
 }
 
-function profile(model: tf.LayersModel, opt: tf.Optimizer, x: tf.Tensor, y: tf.Tensor): void {
+function profile(model: tf.LayersModel, opt: Adam, x: tf.Tensor, y: tf.Tensor): void {
   const n = 5;
   kernelTimes.clear();
   profiling = true;
@@ -150,7 +160,7 @@ async function main(): Promise<void> {
     if (backend !== 'cpu' && flag('profile')) wrapWasmKernels();
     for (const spec of SPECS.filter((s) => models.includes(s.key))) {
       const model = spec.build();
-      const opt = tf.train.adam(1e-3);
+      const opt = new Adam(model.trainableWeights.map((w) => w.read() as tf.Variable));
       const { x, y } = batch(spec);
       for (let i = 0; i < 3; i++) forward(model, x);
       const warm = step(model, opt, x, y);

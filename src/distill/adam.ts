@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ADAM_KERNEL, adamAttrs } from '../runtime/wasm-training/adam-update.js';
 
 /**
  * Adam (Kingma & Ba, 2015) with state that can be saved and restored exactly: moments per variable (by position)
@@ -27,6 +28,19 @@ export class Adam {
     const c1 = 1 - this.beta1 ** this.step;
     const c2 = 1 - this.beta2 ** this.step;
     const stepSize = (lr * Math.sqrt(c2)) / c1;
+    if (tf.getKernel(ADAM_KERNEL, tf.getBackend())) {
+      // One fused kernel per variable where the backend has it (wasm): the same bits as the ops below.
+      tf.tidy(() => {
+        const attrs = adamAttrs({ beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, stepSize });
+        this.vars.forEach((x, i) => {
+          const [x2, m2, v2] = tf.engine().runKernel(ADAM_KERNEL, { x, g: grads[i]!, m: this.m[i]!, v: this.v[i]! }, attrs) as tf.Tensor[];
+          this.m[i]!.assign(m2!);
+          this.v[i]!.assign(v2!);
+          x.assign(x2!);
+        });
+      });
+      return;
+    }
     tf.tidy(() => {
       this.vars.forEach((x, i) => {
         const g = grads[i]!;

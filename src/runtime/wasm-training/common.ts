@@ -31,7 +31,10 @@ export interface KernelArgs {
  */
 export interface TrainingKernel {
   kernelName: string;
-  /** True when the wasm backend already has this kernel and ours replaces it (for speed, not for coverage). */
+  /**
+   * True for kernels that are there for speed, not coverage (replacements of existing wasm kernels, the fused Adam
+   * update): registered only with `overrides` on.
+   */
   override: boolean;
   make(tf: Tf, original: KernelFunc | undefined): KernelFunc;
 }

@@ -1,6 +1,7 @@
 import type * as tfType from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { TrainingKernel } from './common.js';
+import { adamUpdate } from './adam-update.js';
 import { batchMatMul } from './batch-mat-mul.js';
 import { batchNormGrad, registerBatchNormGradient } from './batch-norm-grad.js';
 import { clipByValueGrad, registerClipByValueGradient } from './clip-by-value-grad.js';
@@ -18,8 +19,8 @@ import { tile } from './tile.js';
 import { compileSimdKernels, setSimdEnabled } from './simd/module.js';
 
 /**
- * Every kernel this module registers: first the three the wasm backend lacks and the fused gradients (ReLU6,
- * BatchNorm, Mean), then faster replacements of existing wasm kernels.
+ * Every kernel this module registers: first the three the wasm backend lacks, the fused gradients (ReLU6,
+ * BatchNorm, Mean) and the fused Adam update, then faster replacements of existing wasm kernels.
  */
 export const TRAINING_KERNELS: readonly TrainingKernel[] = [
   conv2DBackpropFilter,
@@ -28,6 +29,7 @@ export const TRAINING_KERNELS: readonly TrainingKernel[] = [
   clipByValueGrad,
   batchNormGrad,
   meanGrad,
+  adamUpdate,
   conv2DBackpropInput,
   tile,
   maxPoolGrad,

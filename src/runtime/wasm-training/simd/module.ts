@@ -30,6 +30,8 @@ export interface SimdKernels {
   batch_norm_grad_sums(x: number, dy: number, mean: number, s1: number, s2: number, rows: number, cols: number): void;
   /** See `scale_channels` in wat.ts. */
   scale_channels(x: number, k: number, out: number, rows: number, cols: number): void;
+  /** See `adam_update` in wat.ts. */
+  adam_update(x: number, g: number, m: number, v: number, xo: number, mo: number, vo: number, n: number, b1: number, c1: number, b2: number, c2: number, eps: number, step: number): void;
   /** See `clip_grad` in wat.ts. */
   clip_grad(x: number, dy: number, out: number, n: number, lo: number, hi: number): void;
 }

@@ -375,6 +375,37 @@ const CLIP_GRAD = `
             (v128.and (f32x4.ge (local.get $v) (local.get $l)) (f32x4.le (local.get $v) (local.get $h)))))
         (br_if $each (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $end))))))`;
 
+/**
+ * `adam_update`: one Adam step over n elements (a multiple of 4; the caller does the rest), written to new
+ * buffers, in the order and float32 rounding of src/distill/adam.ts's tensor ops so that both give the same bits:
+ * m' = m·β1 + g·(1−β1); v' = v·β2 + (g·g)·(1−β2); x' = x − (m' / (√v' + ε))·stepSize.
+ */
+const ADAM_UPDATE = `
+  (func (export "adam_update")
+    (param $x i32) (param $g i32) (param $m i32) (param $v i32) (param $xo i32) (param $mo i32) (param $vo i32) (param $n i32)
+    (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $eps f32) (param $step f32)
+    (local $i i32) (local $end i32) (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $B1 v128) (local $C1 v128) (local $B2 v128) (local $C2 v128) (local $E v128) (local $S v128)
+    (local.set $B1 (f32x4.splat (local.get $b1)))
+    (local.set $C1 (f32x4.splat (local.get $c1)))
+    (local.set $B2 (f32x4.splat (local.get $b2)))
+    (local.set $C2 (f32x4.splat (local.get $c2)))
+    (local.set $E (f32x4.splat (local.get $eps)))
+    (local.set $S (f32x4.splat (local.get $step)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $each
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $i))))
+        (local.set $mv (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $i))) (local.get $B1)) (f32x4.mul (local.get $gv) (local.get $C1))))
+        (local.set $vv (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $i))) (local.get $B2)) (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $C2))))
+        (v128.store (i32.add (local.get $mo) (local.get $i)) (local.get $mv))
+        (v128.store (i32.add (local.get $vo) (local.get $i)) (local.get $vv))
+        (v128.store (i32.add (local.get $xo) (local.get $i))
+          (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $i)))
+            (f32x4.mul (f32x4.div (local.get $mv) (f32x4.add (f32x4.sqrt (local.get $vv)) (local.get $E))) (local.get $S))))
+        (br_if $each (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $end))))))`;
+
 /** The whole module: imports the tfjs wasm backend's memory and exports the kernels above. */
 export function kernelsWat(): string {
   const { funcs, elems } = microTable();
@@ -395,6 +426,7 @@ export function kernelsWat(): string {
   ${batchNormSums()}
   ${SCALE_CHANNELS}
   ${CLIP_GRAD}
+  ${ADAM_UPDATE}
   ${DRIVER}
   ${MAX_POOL_GRAD}
   ${COLUMN_SUMS}
