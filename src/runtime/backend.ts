@@ -103,8 +103,10 @@ export async function initBackend(choice: BackendChoice, log?: Logger): Promise<
   if (choice === 'auto' || choice === 'wasm') {
     try {
       await import('@tensorflow/tfjs-backend-wasm');
-      const { registerWasmTrainingKernels } = await import('./wasm-training/index.js');
+      const { registerWasmTrainingKernels, simdUnavailableReason } = await import('./wasm-training/index.js');
       await registerWasmTrainingKernels(tf);
+      const noSimd = simdUnavailableReason();
+      if (noSimd) log?.warn(`wasm: this project's SIMD training kernels failed to compile (${noSimd}); training runs on the slower fallback kernels. Reinstall with npm ci`);
       if (await activate(tf, 'wasm')) return pick({ name: 'wasm', gpu: false, passedOver });
       passedOver.push({ backend: 'wasm', reason: 'the wasm module failed to initialise' });
     } catch (e) {

@@ -59,6 +59,13 @@ export interface RegisterOptions {
   simd?: boolean;
 }
 
+let simdError: string | undefined;
+
+/** Why the SIMD kernels could not be compiled at the last registration, if they could not. */
+export function simdUnavailableReason(): string | undefined {
+  return simdError;
+}
+
 /**
  * Registers the gradient kernels the tfjs wasm backend lacks (and faster versions of slow ones) so that models
  * can be trained on wasm. Safe to call more than once, before or after the wasm backend is initialised. A replaced
@@ -68,7 +75,16 @@ export interface RegisterOptions {
 export async function registerWasmTrainingKernels(tf: typeof tfType, options: RegisterOptions = {}): Promise<string[]> {
   const overrides = options.overrides ?? true;
   setSimdEnabled(options.simd ?? true);
-  if (options.simd ?? true) await compileSimdKernels();
+  if (options.simd ?? true) {
+    // Without the SIMD module every kernel still works (its XNNPACK/JS path), only slower: not a reason to give up
+    // wasm, but a reason to say so (simdUnavailableReason).
+    try {
+      await compileSimdKernels();
+      simdError = undefined;
+    } catch (e) {
+      simdError = (e as Error).message;
+    }
+  }
   const names: string[] = [];
   for (const k of TRAINING_KERNELS) {
     if (k.override && !overrides) continue;
