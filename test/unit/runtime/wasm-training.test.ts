@@ -4,6 +4,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { dsconvStudent, tinyCnn } from '../../../benchmarks/models.js';
+import { Adam } from '../../../src/distill/adam.js';
 import { assertSameGradients, host, setup, tf } from './wasm-helpers.js';
 
 type S = tf.SymbolicTensor;
@@ -56,11 +57,20 @@ describe('training on wasm does not leak', () => {
   test('numTensors, backend data ids and wasm heap size are stable over steps', async () => {
     await tf.setBackend('wasm');
     const model = dsconvStudent(tf, [16, 16, 3], 4, [[8, 1], [16, 2]]);
-    const opt = tf.train.adam(1e-3);
+    // The trainer's step: variableGrads, then the project's Adam (its fused wasm update included).
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const opt = new Adam(vars);
     const x = tf.randomUniform([8, 16, 16, 3], 0, 1, 'float32', 1);
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 3], 'int32'), 4);
     const backend = tf.backend() as unknown as { numDataIds(): number; wasm: { HEAPU8: Uint8Array } };
-    const step = () => opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as Tensor) as Scalar, true)?.dispose();
+    const step = () => {
+      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as Tensor) as Scalar, vars);
+      opt.apply(
+        vars.map((v) => grads[v.name]!),
+        1e-3,
+      );
+      tf.dispose([value, ...Object.values(grads)]);
+    };
     for (let i = 0; i < 3; i++) step(); // optimizer slots and heap settle
     const before = { tensors: tf.memory().numTensors, ids: backend.numDataIds(), heap: backend.wasm.HEAPU8.byteLength };
     for (let i = 0; i < 15; i++) step();
