@@ -27,7 +27,13 @@ function tfjsNodePackage(): string | undefined {
 async function activate(backend: string): Promise<number> {
   const tf = await loadTf();
   const t0 = performance.now();
-  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (backend === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+    // Training in this process may have replaced some wasm kernels with faster ones that a deployed app does not
+    // have (a SIMD Mean, for one): measure the stock ones.
+    const { restoreStockWasmKernels } = await import('../../runtime/wasm-training/index.js');
+    restoreStockWasmKernels(tf);
+  }
   if (backend === 'tensorflow') require(tfjsNodePackage()!);
   if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend "${backend}" failed to initialise`);
   await tf.ready();

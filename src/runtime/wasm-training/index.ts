@@ -44,7 +44,10 @@ export const TRAINING_KERNELS: readonly TrainingKernel[] = [
 // dist can both load) recognises them instead of wrapping our own kernel as the "original".
 const MARK = Symbol.for('edge-distill.wasm-training.kernel');
 
-type MarkedConfig = KernelConfig & { [MARK]?: true };
+// The wasm backend's own config a registration replaced, kept on ours so that it can be put back.
+const ORIGINAL = Symbol.for('edge-distill.wasm-training.original');
+
+type MarkedConfig = KernelConfig & { [MARK]?: true; [ORIGINAL]?: KernelConfig };
 
 export interface RegisterOptions {
   /**
@@ -102,6 +105,7 @@ export async function registerWasmTrainingKernels(tf: typeof tfType, options: Re
     };
     if (existing?.setupFunc) config.setupFunc = existing.setupFunc;
     if (existing?.disposeFunc) config.disposeFunc = existing.disposeFunc;
+    if (existing) config[ORIGINAL] = existing;
     tf.registerKernel(config);
     names.push(k.kernelName);
   }
@@ -110,6 +114,25 @@ export async function registerWasmTrainingKernels(tf: typeof tfType, options: Re
     registerClipByValueGradient(tf);
     registerBatchNormGradient(tf);
     registerMeanGradient(tf);
+  }
+  return names;
+}
+
+/**
+ * Puts back the wasm backend's own kernels where {@link registerWasmTrainingKernels} replaced them (the kernels it
+ * added, which inference never calls, stay). For measuring inference as deployed apps run it: the bench's Node
+ * wasm target runs in the same process as training, and stock tfjs-wasm in a browser has none of these kernels.
+ * The next registerWasmTrainingKernels call installs them again. Returns the names restored.
+ */
+export function restoreStockWasmKernels(tf: typeof tfType): string[] {
+  const names: string[] = [];
+  for (const k of TRAINING_KERNELS) {
+    const current = tf.getKernel(k.kernelName, 'wasm') as MarkedConfig | undefined;
+    const original = current?.[MARK] ? current[ORIGINAL] : undefined;
+    if (!original) continue;
+    tf.unregisterKernel(k.kernelName, 'wasm');
+    tf.registerKernel(original);
+    names.push(k.kernelName);
   }
   return names;
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { dsconvStudent, tinyCnn } from '../../../benchmarks/models.js';
 import { Adam } from '../../../src/distill/adam.js';
+import { registerWasmTrainingKernels, restoreStockWasmKernels } from '../../../src/runtime/wasm-training/index.js';
 import { assertSameGradients, host, setup, tf } from './wasm-helpers.js';
 
 type S = tf.SymbolicTensor;
@@ -79,5 +80,27 @@ describe('training on wasm does not leak', () => {
     tf.dispose([x, y]);
     opt.dispose();
     model.dispose();
+  });
+});
+
+describe('stock wasm kernels for inference benchmarks', () => {
+  test('restoreStockWasmKernels puts back the replaced kernels, keeps the added ones, and registering again replaces them again', async () => {
+    const mean = () => tf.getKernel('Mean', 'wasm')!;
+    const ours = mean();
+    const restored = restoreStockWasmKernels(tf);
+    assert.ok(restored.includes('Mean') && restored.includes('Identity'), `restored: ${restored.join(', ')}`);
+    const stock = mean();
+    assert.notEqual(stock, ours);
+    assert.equal((stock as unknown as Record<symbol, unknown>)[Symbol.for('edge-distill.wasm-training.kernel')], undefined);
+    assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'), 'added kernels stay');
+    // The stock Mean still computes the same thing (it is what a deployed app runs).
+    await tf.setBackend('wasm');
+    const x = tf.tensor(host([2, 3, 3, 4], 7).values, [2, 3, 3, 4]);
+    const stockMean = tf.mean(x, [1, 2]).dataSync();
+    await registerWasmTrainingKernels(tf);
+    assert.notEqual(mean(), stock);
+    const simdMean = tf.mean(x, [1, 2]).dataSync();
+    for (let i = 0; i < stockMean.length; i++) assert.ok(Math.abs(stockMean[i]! - simdMean[i]!) < 1e-6);
+    x.dispose();
   });
 });
