@@ -1,5 +1,4 @@
 import type { BatchMatMulAttrs, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { filterGradSimd } from './simd/filter-grad.js';
 import { input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
 
 /**
@@ -21,10 +20,6 @@ export const batchMatMul: TrainingKernel = {
         return original(args as Parameters<KernelFunc>[0]);
       }
       const ops = new Ops(tf, args.backend);
-      if (attrs.transposeA && !attrs.transposeB) {
-        const product = transposedProductSimd(ops, a, b);
-        if (product) return product;
-      }
       const swapLast = (t: TensorInfo): TensorInfo => {
         const r = t.shape.length;
         const rows = t.shape[r - 2]!;
@@ -43,44 +38,6 @@ export const batchMatMul: TrainingKernel = {
     }) as unknown as KernelFunc;
   },
 };
-
-/**
- * aᵀ·b for a single matrix pair ([n, ci] and [n, co], leading axes of size 1): a dense layer's weight gradient
- * xᵀ·dy is a 1x1 convolution's weight gradient over n pixels, which the SIMD kernel computes from a and b as they
- * lie (no transpose, no packing): 0.24 against 0.32 ms for tiny-cnn's 1568x10 layer at batch 64. Undefined when it
- * does not apply.
- */
-function transposedProductSimd(ops: Ops, a: TensorInfo, b: TensorInfo): TensorInfo | undefined {
-  const ra = a.shape.length;
-  const rb = b.shape.length;
-  if (a.shape.slice(0, -2).some((d) => d !== 1) || b.shape.slice(0, -2).some((d) => d !== 1)) return undefined;
-  const n = a.shape[ra - 2]!;
-  const ci = a.shape[ra - 1]!;
-  const co = b.shape[rb - 1]!;
-  if (b.shape[rb - 2] !== n || n === 0) return undefined;
-  // Each register tile sweeps all n rows once, so the accumulators stream through memory once per call: with a
-  // short n and a result far beyond L2 (a teacher's 6272x256 dense layer at batch 64: 9.2 ms against 7.8 ms for
-  // transpose + XNNPACK, measured back to back) the tiled transpose path is faster.
-  if (ci * co * 4 > 256 * 1024 && n < 512) return undefined;
-  const g = filterGradSimd(ops, a, b, {
-    batch: 1,
-    inHeight: 1,
-    inWidth: n,
-    inChannels: ci,
-    outHeight: 1,
-    outWidth: n,
-    outChannels: co,
-    filterHeight: 1,
-    filterWidth: 1,
-    strideHeight: 1,
-    strideWidth: 1,
-    dilationHeight: 1,
-    dilationWidth: 1,
-    top: 0,
-    left: 0,
-  });
-  return g && ops.reshape(g, [...(ra >= rb ? a.shape.slice(0, -2) : b.shape.slice(0, -2)), ci, co]);
-}
 
 /**
  * Swaps the last two axes in 32x32 tiles. The wasm Transpose kernel walks the output with a stride of a whole row
