@@ -3,6 +3,7 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { TrainingKernel } from './common.js';
 import { adamUpdate } from './adam-update.js';
 import { batchMatMul } from './batch-mat-mul.js';
+import { batchNorm } from './batch-norm.js';
 import { batchNormGrad, registerBatchNormGradient } from './batch-norm-grad.js';
 import { clipByValueGrad, registerClipByValueGradient } from './clip-by-value-grad.js';
 import { cast } from './cast.js';
@@ -38,6 +39,7 @@ export const TRAINING_KERNELS: readonly TrainingKernel[] = [
   cast,
   sum,
   mean,
+  batchNorm,
 ];
 
 // Marks configs registered here, so a second call (even from a second copy of this module, as tsx and a built

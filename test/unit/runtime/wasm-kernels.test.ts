@@ -288,13 +288,34 @@ async function gradsOn(backend: 'cpu' | 'wasm', f: (...xs: Tensor[]) => Tensor, 
   });
 }
 
-bothPaths('fused gradients of ReLU6 (ClipByValue) and BatchNorm (wasm vs cpu)', () => {
+bothPaths('BatchNorm forward, and the fused gradients of ReLU6 (ClipByValue) and BatchNorm (wasm vs cpu)', () => {
   test('clip: values on both bounds, lengths with and without a tail of < 4', async () => {
     for (const shape of [[2, 6, 6, 8], [3, 5, 7]]) {
       const x = host(shape, 600);
       x.values.forEach((v, j) => (x.values[j] = j % 7 === 0 ? 0 : j % 11 === 0 ? 6 : v * 8)); // exact 0 and 6, and beyond
       const f = (t: Tensor) => tf.clipByValue(t, 0, 6);
       check((await gradsOn('wasm', f, [x], shape))[0]!, (await gradsOn('cpu', f, [x], shape))[0]!, `clip ${label(shape)}`);
+    }
+  });
+  test('batchnorm forward: with and without scale and offset, channels a multiple of 4 (SIMD) and not', async () => {
+    for (const [i, [shape, withScale, withOffset]] of ([
+      [[8, 5, 5, 12], true, true],
+      [[600, 20], true, true],
+      [[4, 3, 3, 8], false, true],
+      [[4, 3, 3, 8], true, false],
+      [[2, 3, 3, 16], false, false],
+      [[4, 3, 3, 6], true, true],
+    ] as [number[], boolean, boolean][]).entries()) {
+      const C = shape.at(-1)!;
+      const inputs: Record<string, HostTensor> = {
+        x: { values: host(shape, 620 + i).values.map((v) => 50 + 10 * v), shape }, // far from 0: (x − mean) matters
+        mean: { values: host([C], 621).values.map((v) => 50 + v), shape: [C] },
+        variance: { values: host([C], 622).values.map((v) => 0.5 + Math.abs(v)), shape: [C] },
+      };
+      if (withScale) inputs.scale = host([C], 623);
+      if (withOffset) inputs.offset = host([C], 624);
+      const attrs = { varianceEpsilon: 1e-3 };
+      check(await runKernel('wasm', 'FusedBatchNorm', inputs, attrs), await runKernel('cpu', 'FusedBatchNorm', inputs, attrs), `batchnorm forward ${label(shape, withScale, withOffset)}`);
     }
   });
   test('batchnorm: all five gradients, channels a multiple of 4 (SIMD) and not', async () => {

@@ -357,6 +357,31 @@ const SCALE_CHANNELS = `
         (br_if $row (i32.lt_u (local.tee $x (i32.add (local.get $x) (local.get $rowBytes))) (local.get $end))))))`;
 
 /**
+ * `batch_norm_apply`: out[r, c] = (x[r, c] − mean[c]) · k[c] + offset[c] over a row-major [rows, C] tensor, C a
+ * multiple of 4, with k = scale / √(var + ε) worked out by the caller (the BatchNorm forward, training and
+ * inference).
+ */
+const BATCH_NORM_APPLY = `
+  (func (export "batch_norm_apply") (param $x i32) (param $mean i32) (param $k i32) (param $offset i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $c i32) (local $end i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $rowBytes))))
+    (block $done
+      (br_if $done (i32.eqz (local.get $rows)))
+      (loop $row
+        (local.set $c (i32.const 0))
+        (loop $col
+          (v128.store (i32.add (local.get $out) (local.get $c))
+            (f32x4.add
+              (f32x4.mul
+                (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $c))) (v128.load (i32.add (local.get $mean) (local.get $c))))
+                (v128.load (i32.add (local.get $k) (local.get $c))))
+              (v128.load (i32.add (local.get $offset) (local.get $c)))))
+          (br_if $col (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $rowBytes))))
+        (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
+        (br_if $row (i32.lt_u (local.tee $x (i32.add (local.get $x) (local.get $rowBytes))) (local.get $end))))))`;
+
+/**
  * `clip_grad`: out = dy where lo ≤ x ≤ hi, else 0, over n elements (n a multiple of 4; the caller does the rest):
  * the gradient of ClipByValue (ReLU6), as a compare and a mask.
  */
@@ -426,6 +451,7 @@ export function kernelsWat(): string {
   ${batchNormSums()}
   ${SCALE_CHANNELS}
   ${CLIP_GRAD}
+  ${BATCH_NORM_APPLY}
   ${ADAM_UPDATE}
   ${DRIVER}
   ${MAX_POOL_GRAD}
