@@ -1,7 +1,7 @@
 // Forward and training-step time of three reference models on the cpu and wasm backends.
 //
 //   npx tsx benchmarks/train-step.ts [--models tiny,dsconv,teacher] [--backends cpu,wasm,wasm-no-simd] [--steps 20]
-//                                    [--no-overrides] [--profile]
+//                                    [--no-overrides] [--profile [--profile-rows 15]]
 //
 // forwardMs: inference-mode predict on the batch. stepMs: forward + backward + Adam as the trainer runs them
 // (tf.variableGrads with the model in training mode, so BatchNorm uses batch statistics, then src/distill/adam.ts;
@@ -133,7 +133,7 @@ function profile(model: tf.LayersModel, opt: Adam, x: tf.Tensor, y: tf.Tensor): 
       .forEach(([name, e]) => console.log(`    ${(e.ms / n).toFixed(2).padStart(8)} ms ${String(e.n / n).padStart(5)}x  ${name}`));
   top(byName, 12);
   console.log('  by input shapes:');
-  top([...kernelTimes.entries()].filter(([k]) => k.includes(' ')), 15);
+  top([...kernelTimes.entries()].filter(([k]) => k.includes(' ')), Number(arg('profile-rows', '15')));
 }
 
 interface Row {

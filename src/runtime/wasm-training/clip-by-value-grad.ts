@@ -1,6 +1,6 @@
-import type { ClipByValueAttrs, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import type { ClipByValueAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { simdKernels } from './simd/module.js';
-import { input, Ops, overrideGradient, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
+import { fuseUnaryGradient, input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
 
 /** Name of the fused ClipByValue gradient kernel (registered for wasm only). */
 export const CLIP_GRAD_KERNEL = 'EdgeDistillClipByValueGrad';
@@ -41,12 +41,16 @@ export const clipByValueGrad: TrainingKernel = {
  * the operands are float32 of equal shape, and tfjs's own gradient otherwise (so other backends are unchanged).
  */
 export function registerClipByValueGradient(tf: Tf): void {
-  overrideGradient(tf, 'ClipByValue', (original) => (dy, saved, attrs) => {
-    const x = saved[0];
-    const g = dy as Tensor;
-    if (tf.getBackend() !== 'wasm' || !x || x.dtype !== 'float32' || g.dtype !== 'float32' || !tf.util.arraysEqual(x.shape, g.shape)) {
-      return original(dy, saved, attrs);
-    }
-    return { x: () => tf.engine().runKernel(CLIP_GRAD_KERNEL, { dy: g, x }, attrs) as Tensor };
-  });
+  fuseUnaryGradient(tf, 'ClipByValue', CLIP_GRAD_KERNEL);
+}
+
+/** The smallest positive float32: x ≥ it is x > 0 for every float32 x. */
+const SMALLEST_POSITIVE_F32 = 1.401298464324817e-45;
+
+/**
+ * Replaces the Relu gradient, mul(dy, step(x)) in tfjs (two passes), with {@link CLIP_GRAD_KERNEL} over
+ * (0, +∞) (one pass) on wasm for float32 operands of equal shape; tfjs's own gradient otherwise.
+ */
+export function registerReluGradient(tf: Tf): void {
+  fuseUnaryGradient(tf, 'Relu', CLIP_GRAD_KERNEL, () => ({ clipValueMin: SMALLEST_POSITIVE_F32, clipValueMax: Infinity }));
 }

@@ -1,5 +1,5 @@
 import type * as tfType from '@tensorflow/tfjs';
-import type { DataType, GradConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataType, GradConfig, KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The tfjs namespace the kernels are registered in (passed in, so one tfjs copy is used throughout). */
 export type Tf = typeof tfType;
@@ -174,4 +174,20 @@ export function overrideGradient(tf: Tf, kernelName: string, make: (original: Gr
   const existing = tf.getGradient(kernelName) as (GradConfig & { [GRAD_MARK]?: true }) | undefined;
   if (!existing || existing[GRAD_MARK]) return;
   tf.registerGradient({ ...existing, gradFunc: make(existing.gradFunc), [GRAD_MARK]: true } as GradConfig);
+}
+
+/**
+ * Replaces the gradient of the one-input kernel `kernelName` with one call of `fusedKernel` (inputs dy and the saved
+ * x; attrs from `attrs`, else the forward's) when the active backend is wasm and dy and x are float32 of the same
+ * shape; tfjs's own gradient otherwise.
+ */
+export function fuseUnaryGradient(tf: Tf, kernelName: string, fusedKernel: string, attrs?: (forward: NamedAttrMap) => NamedAttrMap): void {
+  overrideGradient(tf, kernelName, (original) => (dy, saved, forwardAttrs) => {
+    const x = saved[0];
+    const g = dy as Tensor;
+    if (tf.getBackend() !== 'wasm' || !x || x.dtype !== 'float32' || g.dtype !== 'float32' || !tf.util.arraysEqual(x.shape, g.shape)) {
+      return original(dy, saved, forwardAttrs);
+    }
+    return { x: () => tf.engine().runKernel(fusedKernel, { dy: g, x }, attrs ? attrs(forwardAttrs) : forwardAttrs) as Tensor };
+  });
 }

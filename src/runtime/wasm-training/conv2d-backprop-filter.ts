@@ -1,12 +1,12 @@
 import type { Conv2DBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { explicitPad, input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
-import { filterGradSimd } from './simd/filter-grad.js';
+import { filterGradSimd } from './simd/taps.js';
 
 /**
  * Conv2DBackpropFilter (the wasm backend has none): dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·sh+kh−top, ow·sw+kw−left, ci]
  * · dy[b,oh,ow,co].
  *
- * Computed by the SIMD kernel of simd/filter-grad.ts, which reads x and dy where they lie. Without it (kernels not
+ * Computed by the SIMD kernel of simd/taps.ts, which reads x and dy where they lie. Without it (kernels not
  * compiled yet): read with the batch as the channel axis, that sum is itself a convolution: input x transposed to [ci, H, W, b],
  * filter dy transposed to [oh, ow, b, co], the forward stride becoming the dilation. So the work runs in XNNPACK's
  * Conv2D (ms instead of the cpu backend's seconds); the result [ci, kh, kw, co] is transposed back.

@@ -1,12 +1,12 @@
 import type { DepthwiseConv2dNativeBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
-import { depthwiseFilterGradSimd } from './simd/filter-grad.js';
+import { depthwiseFilterGradSimd } from './simd/taps.js';
 
 /**
  * DepthwiseConv2dNativeBackpropFilter (the wasm backend has none):
  * dW[kh,kw,c,m] = Σ_{b,oh,ow} x[b, oh·sh+kh·dh−top, ow·sw+kw·dw−left, c] · dy[b,oh,ow,c·M+m].
  *
- * The SIMD kernel of simd/filter-grad.ts when the channel multiplier is 1 and C a multiple of 4. Otherwise
+ * The SIMD kernel of simd/taps.ts when the channel multiplier is 1 and C a multiple of 4. Otherwise
  * a JS loop (XNNPACK has no depthwise weight-gradient, and as a depthwise convolution dy would be a filter of the
  * whole image): per input row and filter tap, the products along the output columns are summed for four channels
  * at a time in locals. Sums are float64 since a filter tap collects b·oh·ow products, tens of thousands at batch

@@ -1,11 +1,13 @@
 import type { DepthwiseConv2dNativeBackpropInputAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { explicitPad, input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
+import { depthwiseInputGradSimd } from './simd/taps.js';
 
 /**
  * DepthwiseConv2dNativeBackpropInput (the wasm backend has none): dx[b,ih,iw,c] = Σ dy[b,oh,ow,c·M+m] · f[kh,kw,c,m]
  * over the taps with ih = oh·sh + kh·dh − top (and likewise for columns), M the channel multiplier.
  *
- * Fast path: a stride-1 XNNPACK depthwise convolution of dy (zero-stuffed when the forward stride is > 1) with the
+ * With multiplier 1 and channels a multiple of 4: the SIMD kernel of simd/taps.ts, which scatters dy over each
+ * tap's window (no zero-stuffing). Otherwise: a stride-1 XNNPACK depthwise convolution of dy (zero-stuffed when the forward stride is > 1) with the
  * filter rotated by 180° and the forward dilation, then, for M > 1, a sum over the M outputs of each input channel.
  * Paddings wider than the dilated filter (explicit pads only) take the plain loop, which handles every case.
  */
@@ -31,6 +33,10 @@ export const depthwiseBackpropInput: TrainingKernel = {
       const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
       const C = info.inChannels;
       const M = info.outChannels / C;
+      if (M === 1) {
+        const simd = depthwiseInputGradSimd(ops, dy, filter, { ...info, batch: info.batchSize, top: info.padInfo.top, left: info.padInfo.left });
+        if (simd) return simd;
+      }
       const uh = (OH - 1) * sh + 1;
       const uw = (OW - 1) * sw + 1;
       const pt = (KH - 1) * dh - info.padInfo.top;

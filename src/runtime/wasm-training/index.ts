@@ -5,8 +5,9 @@ import { adamUpdate } from './adam-update.js';
 import { batchMatMul } from './batch-mat-mul.js';
 import { batchNorm } from './batch-norm.js';
 import { batchNormGrad, registerBatchNormGradient } from './batch-norm-grad.js';
-import { clipByValueGrad, registerClipByValueGradient } from './clip-by-value-grad.js';
+import { clipByValueGrad, registerClipByValueGradient, registerReluGradient } from './clip-by-value-grad.js';
 import { cast } from './cast.js';
+import { channelBroadcastKernel } from './channel-broadcast.js';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInput } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilter } from './depthwise-backprop-filter.js';
@@ -15,13 +16,14 @@ import { identity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { mean } from './mean.js';
 import { meanGrad, registerMeanGradient } from './mean-grad.js';
+import { registerSquareGradient, squareGrad } from './square-grad.js';
 import { sum } from './sum.js';
 import { tile } from './tile.js';
 import { compileSimdKernels, setSimdEnabled } from './simd/module.js';
 
 /**
- * Every kernel this module registers: first the three the wasm backend lacks, the fused gradients (ReLU6,
- * BatchNorm, Mean) and the fused Adam update, then faster replacements of existing wasm kernels.
+ * Every kernel this module registers: first the three the wasm backend lacks, the fused gradients (ReLU6 and ReLU,
+ * Square, BatchNorm, Mean) and the fused Adam update, then faster replacements of existing wasm kernels.
  */
 export const TRAINING_KERNELS: readonly TrainingKernel[] = [
   conv2DBackpropFilter,
@@ -30,6 +32,7 @@ export const TRAINING_KERNELS: readonly TrainingKernel[] = [
   clipByValueGrad,
   batchNormGrad,
   meanGrad,
+  squareGrad,
   adamUpdate,
   conv2DBackpropInput,
   tile,
@@ -40,6 +43,8 @@ export const TRAINING_KERNELS: readonly TrainingKernel[] = [
   sum,
   mean,
   batchNorm,
+  channelBroadcastKernel('Add'),
+  channelBroadcastKernel('Sub'),
 ];
 
 // Marks configs registered here, so a second call (even from a second copy of this module, as tsx and a built
@@ -114,6 +119,8 @@ export async function registerWasmTrainingKernels(tf: typeof tfType, options: Re
   if (overrides) {
     // Gradients whose tfjs composition makes many passes over an activation: on wasm they run as one kernel each.
     registerClipByValueGradient(tf);
+    registerReluGradient(tf);
+    registerSquareGradient(tf);
     registerBatchNormGradient(tf);
     registerMeanGradient(tf);
   }

@@ -253,6 +253,26 @@ bothPaths('MaxPoolGrad (wasm vs cpu)', () => {
   });
 });
 
+bothPaths('Add and Sub of a per-channel vector (wasm vs cpu)', () => {
+  test('per-channel b of rank 1 to 4, and shapes that take the original kernel', async () => {
+    const cases: [number[], number[]][] = [
+      [[64, 28, 28, 16], [16]], // a bias add
+      [[8, 5, 5, 12], [1, 1, 1, 12]], // BatchNorm's x − mean
+      [[3, 20], [1, 20]],
+      [[12], [12]],
+      [[4, 3, 6], [6]], // 6 channels: original kernel
+      [[4, 3, 8], [3, 8]], // not per channel: original kernel
+      [[8], [2, 8]], // b broadcasts a: original kernel
+    ];
+    for (const kernel of ['Add', 'Sub']) {
+      for (const [k, [aShape, bShape]] of cases.entries()) {
+        const inputs = { a: host(aShape, 700 + k), b: host(bShape, 800 + k) };
+        check(await runKernel('wasm', kernel, inputs, {}), await runKernel('cpu', kernel, inputs, {}), `${kernel} ${label(aShape, bShape)}`);
+      }
+    }
+  });
+});
+
 bothPaths('Sum and Mean (wasm vs cpu)', () => {
   test('contiguous axes before the last (the SIMD column sums), other axes, keepDims', async () => {
     const cases: [number[], number[], boolean][] = [
@@ -295,6 +315,18 @@ bothPaths('BatchNorm forward, and the fused gradients of ReLU6 (ClipByValue) and
       x.values.forEach((v, j) => (x.values[j] = j % 7 === 0 ? 0 : j % 11 === 0 ? 6 : v * 8)); // exact 0 and 6, and beyond
       const f = (t: Tensor) => tf.clipByValue(t, 0, 6);
       check((await gradsOn('wasm', f, [x], shape))[0]!, (await gradsOn('cpu', f, [x], shape))[0]!, `clip ${label(shape)}`);
+    }
+  });
+  test('relu and square: values at 0, lengths with and without a tail of < 4', async () => {
+    for (const shape of [[2, 6, 6, 8], [3, 5, 7]]) {
+      const x = host(shape, 630);
+      x.values.forEach((v, j) => (x.values[j] = j % 5 === 0 ? 0 : v)); // relu's gradient is 0 at exactly 0
+      for (const [name, f] of [
+        ['relu', (t: Tensor) => tf.relu(t)],
+        ['square', (t: Tensor) => tf.square(t)],
+      ] as const) {
+        check((await gradsOn('wasm', f, [x], shape))[0]!, (await gradsOn('cpu', f, [x], shape))[0]!, `${name} ${label(shape)}`);
+      }
     }
   });
   test('batchnorm forward: with and without scale and offset, channels a multiple of 4 (SIMD) and not', async () => {

@@ -26,6 +26,8 @@ export interface SimdKernels {
   column_sums(x: number, out: number, rows: number, cols: number): void;
   /** See `depthwise_filter_grad` in wat.ts. */
   depthwise_filter_grad(...args: [...TapDriverArgs, c: number]): void;
+  /** See `depthwise_input_grad` in wat.ts. */
+  depthwise_input_grad(...args: [...TapDriverArgs, c: number]): void;
   /** See `batch_norm_grad_sums` in wat.ts. */
   batch_norm_grad_sums(x: number, dy: number, mean: number, s1: number, s2: number, rows: number, cols: number): void;
   /** See `scale_channels` in wat.ts. */
@@ -34,6 +36,8 @@ export interface SimdKernels {
   adam_update(x: number, g: number, m: number, v: number, xo: number, mo: number, vo: number, n: number, b1: number, c1: number, b2: number, c2: number, eps: number, step: number): void;
   /** See `batch_norm_apply` in wat.ts. */
   batch_norm_apply(x: number, mean: number, k: number, offset: number, out: number, rows: number, cols: number): void;
+  /** See `square_grad` in wat.ts. */
+  square_grad(x: number, dy: number, out: number, n: number): void;
   /** See `clip_grad` in wat.ts. */
   clip_grad(x: number, dy: number, out: number, n: number, lo: number, hi: number): void;
 }

@@ -264,6 +264,45 @@ function depthwiseMicro(nv: number): string {
 }
 
 /**
+ * One depthwise input-gradient micro-kernel over `nv` vectors of channels: dx[c] += dy[c] · w[c] at every pixel of a
+ * tap's valid window, the tap's filter vectors held in registers ($ap points at them).
+ */
+function depthwiseInputMicro(nv: number): string {
+  const J = range(nv);
+  return `
+  (func $dwi_${nv} (type $dwMicro)
+    (param $xp i32) (param $dp i32) (param $ap i32) (param $rows i32) (param $cols i32)
+    (param $xrs i32) (param $xcs i32) (param $drs i32) (param $dcs i32)
+    ${J.map((j) => `(local $w${j} v128)`).join(' ')} (local $xq i32) (local $dq i32) (local $c i32)
+    ${J.map((j) => `(local.set $w${j} (v128.load offset=${j * 16} (local.get $ap)))`).join('\n    ')}
+    ${walkWindow(J.map((j) => `(v128.store offset=${j * 16} (local.get $xq) (f32x4.add (v128.load offset=${j * 16} (local.get $xq)) (f32x4.mul (v128.load offset=${j * 16} (local.get $dq)) (local.get $w${j}))))`).join('\n        '))})`;
+}
+
+/**
+ * `depthwise_input_grad`: the input gradient of a depthwise convolution with channel multiplier 1, C a multiple of
+ * 4, accumulated into dx (the tap table's x side, zeroed by the caller) from dy and the filter ($acc: [taps, C]).
+ * Each tap scatters dy ⊗ w over its valid window, so a stride-2 layer does a quarter of the work of the
+ * zero-stuffed convolution it replaces.
+ */
+const DEPTHWISE_INPUT_DRIVER = `
+  (func (export "depthwise_input_grad")
+    ${TAP_DRIVER_PARAMS} (param $c i32)
+    (local $v0 i32) (local $nv i32) (local $n i32)
+    ${forEachImageAndTap(`
+              (local.set $nv (i32.shr_u (local.get $c) (i32.const 2)))
+              (local.set $v0 (i32.const 0))
+              (loop $block
+                (local.set $n (i32.sub (local.get $nv) (local.get $v0)))
+                (if (i32.gt_u (local.get $n) (i32.const 4)) (then (local.set $n (i32.const 4))))
+                (call_indirect $dwiTable (type $dwMicro)
+                  (i32.add (local.get $xo) (i32.shl (local.get $v0) (i32.const 4)))
+                  (i32.add (local.get $do) (i32.shl (local.get $v0) (i32.const 4)))
+                  (i32.add (local.get $ao) (i32.shl (local.get $v0) (i32.const 4)))
+                  (local.get $rows) (local.get $cols) (local.get $xrs) (local.get $xcs) (local.get $drs) (local.get $dcs)
+                  (i32.sub (local.get $n) (i32.const 1)))
+                (br_if $block (i32.lt_u (local.tee $v0 (i32.add (local.get $v0) (local.get $n))) (local.get $nv))))`)})`;
+
+/**
  * `depthwise_filter_grad`: the weight gradient of a depthwise convolution with channel multiplier 1, C a multiple of
  * 4, accumulated into `acc` ([taps, C], zeroed by the caller). Same tap table and loop order as conv_filter_grad;
  * channels go 16 at a time (4 vectors), the last block narrower.
@@ -382,6 +421,23 @@ const BATCH_NORM_APPLY = `
         (br_if $row (i32.lt_u (local.tee $x (i32.add (local.get $x) (local.get $rowBytes))) (local.get $end))))))`;
 
 /**
+ * `square_grad`: out = dy · (x · 2) over n elements (a multiple of 4; the caller does the rest): the gradient of
+ * Square (BatchNorm's training-mode variance squares every activation) in one pass instead of two, with the same
+ * rounding as tfjs's mul(dy, mul(x, 2)).
+ */
+const SQUARE_GRAD = `
+  (func (export "square_grad") (param $x i32) (param $dy i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $v v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $each
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i))) (f32x4.add (local.get $v) (local.get $v))))
+        (br_if $each (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $end))))))`;
+
+/**
  * `clip_grad`: out = dy where lo ≤ x ≤ hi, else 0, over n elements (n a multiple of 4; the caller does the rest):
  * the gradient of ClipByValue (ReLU6), as a compare and a mask.
  */
@@ -442,16 +498,23 @@ export function kernelsWat(): string {
   (elem (table $microTable) (i32.const 0) func ${elems.join(' ')})
   (table $dwTable 4 funcref)
   (elem (table $dwTable) (i32.const 0) func $dwk_1 $dwk_2 $dwk_3 $dwk_4)
+  (table $dwiTable 4 funcref)
+  (elem (table $dwiTable) (i32.const 0) func $dwi_1 $dwi_2 $dwi_3 $dwi_4)
   (func $never (type $micro) unreachable)
   ${funcs.join('\n')}
   ${range(4)
     .map((i) => depthwiseMicro(i + 1))
     .join('\n')}
   ${DEPTHWISE_DRIVER}
+  ${range(4)
+    .map((i) => depthwiseInputMicro(i + 1))
+    .join('\n')}
+  ${DEPTHWISE_INPUT_DRIVER}
   ${batchNormSums()}
   ${SCALE_CHANNELS}
   ${CLIP_GRAD}
   ${BATCH_NORM_APPLY}
+  ${SQUARE_GRAD}
   ${ADAM_UPDATE}
   ${DRIVER}
   ${MAX_POOL_GRAD}

@@ -132,3 +132,23 @@ export function depthwiseFilterGradSimd(ops: Ops, x: TensorInfo, dy: TensorInfo,
   ops.free(table);
   return out;
 }
+
+/**
+ * Depthwise input gradient (channel multiplier 1, C a multiple of 4): dx[b,ih,iw,c] = Σ dy[b,oh,ow,c] · w[kh,kw,c]
+ * over the taps with ih = oh·sh + kh·dh − top (likewise for columns), by the SIMD `depthwise_input_grad` kernel
+ * over the same tap table (x's side of the table addresses dx). Returns dx shaped like the forward input, or
+ * undefined when it does not apply (the caller falls back).
+ */
+export function depthwiseInputGradSimd(ops: Ops, dy: TensorInfo, filter: TensorInfo, g: FilterGradGeometry): TensorInfo | undefined {
+  const k = simdKernels(ops.backend);
+  const C = g.inChannels;
+  if (!k || dy.dtype !== 'float32' || filter.dtype !== 'float32' || C % 4 !== 0 || g.outChannels !== C) return undefined;
+  const taps = g.filterHeight * g.filterWidth;
+  const dx = ops.zeros([g.batch, g.inHeight, g.inWidth, C]);
+  const table = ops.alloc([taps * 5], 'int32');
+  writeTapTable(ops, table, g, C, C, C * 4);
+  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = g;
+  k.depthwise_input_grad(ops.offset(dx), ops.offset(dy), ops.offset(filter), ops.offset(table), taps, g.batch, H * W * C * 4, OH * OW * C * 4, g.strideHeight * W * C * 4, g.strideWidth * C * 4, OW * C * 4, C * 4, C);
+  ops.free(table);
+  return dx;
+}
