@@ -327,7 +327,8 @@ const DEPTHWISE_DRIVER = `
 
 /**
  * `batch_norm_grad_sums`: per channel of a row-major [rows, C] activation (C a multiple of 4), s1[c] += Σ_r dy and
- * s2[c] += Σ_r dy·(x − mean[c]) (the two sums every BatchNorm gradient needs), 8 channels at a time (4 at the end),
+ * s2[c] += Σ_r dy·(x − mean[c]) (the two sums every BatchNorm gradient needs), 16 channels (one 64-byte cache line)
+ * at a time so that each line of x and dy is fetched once, then 4 at a time,
  * in 256-row blocks added to s1 and s2 (zeroed by the caller) so that rounding stays that of a two-level sum.
  */
 function batchNormSums(): string {
@@ -362,17 +363,22 @@ function batchNormSums(): string {
   return `
   (func (export "batch_norm_grad_sums") (param $x i32) (param $dy i32) (param $mean i32) (param $s1 i32) (param $s2 i32) (param $rows i32) (param $cols i32)
     (local $c i32) (local $r i32) (local $n i32) (local $o i32) (local $p i32) (local $rowBytes i32) (local $g v128)
-    (local $m0 v128) (local $m1 v128) (local $u0 v128) (local $u1 v128) (local $t0 v128) (local $t1 v128)
+    ${range(4)
+      .map((j) => `(local $m${j} v128) (local $u${j} v128) (local $t${j} v128)`)
+      .join(' ')}
     (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
     (block $done
       (br_if $done (i32.eqz (local.get $rows)))
       (block $wide
-        (loop $pairs
-          (br_if $wide (i32.gt_u (i32.add (local.get $c) (i32.const 8)) (local.get $cols)))
-          ${loop(2)}
-          (br $pairs)))
-      (if (i32.lt_u (local.get $c) (local.get $cols))
-        (then ${loop(1)}))))`;
+        (loop $lines
+          (br_if $wide (i32.gt_u (i32.add (local.get $c) (i32.const 16)) (local.get $cols)))
+          ${loop(4)}
+          (br $lines)))
+      (block $narrow
+        (loop $quads
+          (br_if $narrow (i32.ge_u (local.get $c) (local.get $cols)))
+          ${loop(1)}
+          (br $quads)))))`;
 }
 
 /**
