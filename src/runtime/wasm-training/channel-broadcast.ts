@@ -1,5 +1,4 @@
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
+import { input, Ops, replacementKernel, type TrainingKernel } from './common.js';
 import { simdKernels } from './simd/module.js';
 
 /**
@@ -10,31 +9,22 @@ import { simdKernels } from './simd/module.js';
  * original kernel.
  */
 export function channelBroadcastKernel(kernelName: 'Add' | 'Sub'): TrainingKernel {
-  return {
-    kernelName,
-    override: true,
-    make(tf: Tf, original: KernelFunc | undefined): KernelFunc {
-      if (!original) throw new Error(`wasm ${kernelName}: the wasm backend has no ${kernelName} kernel to fall back to`);
-      return ((args: KernelArgs): TensorInfo | TensorInfo[] => {
-        const a = input(args, 'a');
-        const b = input(args, 'b');
-        const k = simdKernels(args.backend);
-        const C = a.shape.at(-1) ?? 0;
-        const perChannel = b.shape.length >= 1 && b.shape.length <= a.shape.length && b.shape.at(-1) === C && b.shape.slice(0, -1).every((d) => d === 1);
-        const rows = C > 0 ? tf.util.sizeFromShape(a.shape) / C : 0;
-        if (!k || !perChannel || a.dtype !== 'float32' || b.dtype !== 'float32' || C % 4 !== 0 || rows === 0) {
-          return original(args as Parameters<KernelFunc>[0]);
-        }
-        const ops = new Ops(tf, args.backend);
-        const out = ops.alloc(a.shape);
-        const zeros = ops.zeros([C]);
-        const ones = ops.alloc([C]);
-        ops.f32(ones).fill(1);
-        const [mean, offset] = kernelName === 'Sub' ? [b, zeros] : [zeros, b];
-        k.batch_norm_apply(ops.offset(a), ops.offset(mean), ops.offset(ones), ops.offset(offset), ops.offset(out), rows, C);
-        ops.free(zeros, ones);
-        return out;
-      }) as unknown as KernelFunc;
-    },
-  };
+  return replacementKernel(kernelName, (tf, args) => {
+    const a = input(args, 'a');
+    const b = input(args, 'b');
+    const k = simdKernels(args.backend);
+    const C = a.shape.at(-1) ?? 0;
+    const perChannel = b.shape.length >= 1 && b.shape.length <= a.shape.length && b.shape.at(-1) === C && b.shape.slice(0, -1).every((d) => d === 1);
+    const rows = C > 0 ? tf.util.sizeFromShape(a.shape) / C : 0;
+    if (!k || !perChannel || a.dtype !== 'float32' || b.dtype !== 'float32' || C % 4 !== 0 || rows === 0) return undefined;
+    const ops = new Ops(tf, args.backend);
+    const out = ops.alloc(a.shape);
+    const zeros = ops.zeros([C]);
+    const ones = ops.alloc([C]);
+    ops.f32(ones).fill(1);
+    const [mean, offset] = kernelName === 'Sub' ? [b, zeros] : [zeros, b];
+    k.batch_norm_apply(ops.offset(a), ops.offset(mean), ops.offset(ones), ops.offset(offset), ops.offset(out), rows, C);
+    ops.free(zeros, ones);
+    return out;
+  });
 }

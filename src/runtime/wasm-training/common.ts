@@ -191,3 +191,18 @@ export function fuseUnaryGradient(tf: Tf, kernelName: string, fusedKernel: strin
     return { x: () => tf.engine().runKernel(fusedKernel, { dy: g, x }, attrs ? attrs(forwardAttrs) : forwardAttrs) as Tensor };
   });
 }
+
+/**
+ * A faster replacement of an existing wasm kernel that handles only some cases: `fast` returns its result, or
+ * undefined to hand the call to the wasm backend's own kernel.
+ */
+export function replacementKernel(kernelName: string, fast: (tf: Tf, args: KernelArgs) => TensorInfo | undefined): TrainingKernel {
+  return {
+    kernelName,
+    override: true,
+    make(tf: Tf, original: KernelFunc | undefined): KernelFunc {
+      if (!original) throw new Error(`wasm ${kernelName}: the wasm backend has no ${kernelName} kernel to fall back to`);
+      return ((args: KernelArgs): TensorInfo | TensorInfo[] => fast(tf, args) ?? original(args as Parameters<KernelFunc>[0])) as unknown as KernelFunc;
+    },
+  };
+}

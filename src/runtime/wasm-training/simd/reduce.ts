@@ -1,5 +1,5 @@
-import type { KernelFunc, SumAttrs, TensorInfo } from '@tensorflow/tfjs-core';
-import { input, Ops, type KernelArgs, type Tf, type TrainingKernel } from '../common.js';
+import type { SumAttrs, TensorInfo } from '@tensorflow/tfjs-core';
+import { input, Ops, replacementKernel, type TrainingKernel } from '../common.js';
 import { simdKernels } from './module.js';
 
 /**
@@ -33,25 +33,17 @@ export function sumAxesSimd(ops: Ops, x: TensorInfo, axes: number[], keepDims: b
  * backend's original kernel elsewhere. The original transposes the activation first for these reductions.
  */
 export function reductionKernel(kernelName: 'Sum' | 'Mean'): TrainingKernel {
-  return {
-    kernelName,
-    override: true,
-    make(tf: Tf, original: KernelFunc | undefined): KernelFunc {
-      if (!original) throw new Error(`wasm ${kernelName}: the wasm backend has no ${kernelName} kernel to fall back to`);
-      return ((args: KernelArgs): TensorInfo | TensorInfo[] => {
-        const x = input(args, 'x');
-        const { axis, keepDims } = args.attrs as unknown as SumAttrs; // MeanAttrs has the same fields
-        const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
-        const ops = new Ops(tf, args.backend);
-        const out = sumAxesSimd(ops, x, axes, keepDims);
-        if (!out) return original(args as Parameters<KernelFunc>[0]);
-        if (kernelName === 'Mean') {
-          const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
-          const v = ops.f32(out);
-          for (let i = 0; i < v.length; i++) v[i] = v[i]! / n;
-        }
-        return out;
-      }) as unknown as KernelFunc;
-    },
-  };
+  return replacementKernel(kernelName, (tf, args) => {
+    const x = input(args, 'x');
+    const { axis, keepDims } = args.attrs as unknown as SumAttrs; // MeanAttrs has the same fields
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const ops = new Ops(tf, args.backend);
+    const out = sumAxesSimd(ops, x, axes, keepDims);
+    if (out && kernelName === 'Mean') {
+      const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
+      const v = ops.f32(out);
+      for (let i = 0; i < v.length; i++) v[i] = v[i]! / n;
+    }
+    return out;
+  });
 }

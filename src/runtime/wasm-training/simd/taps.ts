@@ -120,17 +120,7 @@ export function filterGradSimd(ops: Ops, x: TensorInfo, dy: TensorInfo, g: Filte
  * same tap table. Returns [KH, KW, C, 1], or undefined when it does not apply (the caller falls back).
  */
 export function depthwiseFilterGradSimd(ops: Ops, x: TensorInfo, dy: TensorInfo, g: FilterGradGeometry): TensorInfo | undefined {
-  const k = simdKernels(ops.backend);
-  const C = g.inChannels;
-  if (!k || x.dtype !== 'float32' || dy.dtype !== 'float32' || C % 4 !== 0 || g.outChannels !== C) return undefined;
-  const taps = g.filterHeight * g.filterWidth;
-  const out = ops.zeros([g.filterHeight, g.filterWidth, C, 1]);
-  const table = ops.alloc([taps * 5], 'int32');
-  writeTapTable(ops, table, g, C, C, C * 4);
-  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = g;
-  k.depthwise_filter_grad(ops.offset(x), ops.offset(dy), ops.offset(out), ops.offset(table), taps, g.batch, H * W * C * 4, OH * OW * C * 4, g.strideHeight * W * C * 4, g.strideWidth * C * 4, OW * C * 4, C * 4, C);
-  ops.free(table);
-  return out;
+  return depthwiseTaps(ops, 'depthwise_filter_grad', x, dy, [g.filterHeight, g.filterWidth, g.inChannels, 1], g);
 }
 
 /**
@@ -140,15 +130,31 @@ export function depthwiseFilterGradSimd(ops: Ops, x: TensorInfo, dy: TensorInfo,
  * undefined when it does not apply (the caller falls back).
  */
 export function depthwiseInputGradSimd(ops: Ops, dy: TensorInfo, filter: TensorInfo, g: FilterGradGeometry): TensorInfo | undefined {
+  return depthwiseTaps(ops, 'depthwise_input_grad', filter, dy, [g.batch, g.inHeight, g.inWidth, g.inChannels], g);
+}
+
+/**
+ * Runs one of the two depthwise tap drivers. The driver's x side addresses `outShape`'s tensor for the input
+ * gradient and `xOrFilter` (x) for the weight gradient; its accumulator side the other way round.
+ */
+function depthwiseTaps(
+  ops: Ops,
+  kernel: 'depthwise_filter_grad' | 'depthwise_input_grad',
+  xOrFilter: TensorInfo,
+  dy: TensorInfo,
+  outShape: number[],
+  g: FilterGradGeometry,
+): TensorInfo | undefined {
   const k = simdKernels(ops.backend);
   const C = g.inChannels;
-  if (!k || dy.dtype !== 'float32' || filter.dtype !== 'float32' || C % 4 !== 0 || g.outChannels !== C) return undefined;
+  if (!k || xOrFilter.dtype !== 'float32' || dy.dtype !== 'float32' || C % 4 !== 0 || g.outChannels !== C) return undefined;
   const taps = g.filterHeight * g.filterWidth;
-  const dx = ops.zeros([g.batch, g.inHeight, g.inWidth, C]);
+  const out = ops.zeros(outShape);
   const table = ops.alloc([taps * 5], 'int32');
   writeTapTable(ops, table, g, C, C, C * 4);
+  const [xSide, accSide] = kernel === 'depthwise_filter_grad' ? [xOrFilter, out] : [out, xOrFilter];
   const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = g;
-  k.depthwise_input_grad(ops.offset(dx), ops.offset(dy), ops.offset(filter), ops.offset(table), taps, g.batch, H * W * C * 4, OH * OW * C * 4, g.strideHeight * W * C * 4, g.strideWidth * C * 4, OW * C * 4, C * 4, C);
+  k[kernel](ops.offset(xSide), ops.offset(dy), ops.offset(accSide), ops.offset(table), taps, g.batch, H * W * C * 4, OH * OW * C * 4, g.strideHeight * W * C * 4, g.strideWidth * C * 4, OW * C * 4, C * 4, C);
   ops.free(table);
-  return dx;
+  return out;
 }

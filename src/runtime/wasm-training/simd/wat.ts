@@ -248,44 +248,41 @@ const COLUMN_SUMS = `
         (br_if $colBlock (i32.lt_u (local.tee $c (i32.add (local.get $c) (local.get $w))) (local.get $cols))))))`;
 
 /**
- * One depthwise micro-kernel over `nv` vectors of channels: acc[c] += Σ_rows Σ_cols x[c] · dy[c] (channel-wise,
- * multiplier 1) over a tap's valid output window.
+ * One depthwise micro-kernel over `nv` vectors of channels (multiplier 1), walking a tap's valid window with $r_j
+ * in registers: for the weight gradient ($dwk_n) the tap's accumulators, r[c] += x[c] · dy[c] at every pixel, stored
+ * back at the end; for the input gradient ($dwi_n) the tap's filter vectors, dx[c] += dy[c] · w[c] at every pixel
+ * (dx on the x side).
  */
-function depthwiseMicro(nv: number): string {
+function depthwiseMicro(kind: 'filter' | 'input', nv: number): string {
   const J = range(nv);
+  const at = (ptr: string, j: number) => `(v128.load offset=${j * 16} (local.get ${ptr}))`;
+  const perPixel = J.map((j) =>
+    kind === 'filter'
+      ? `(local.set $r${j} (f32x4.add (local.get $r${j}) (f32x4.mul ${at('$xq', j)} ${at('$dq', j)})))`
+      : `(v128.store offset=${j * 16} (local.get $xq) (f32x4.add ${at('$xq', j)} (f32x4.mul ${at('$dq', j)} (local.get $r${j}))))`,
+  );
+  const storeBack = kind === 'filter' ? J.map((j) => `(v128.store offset=${j * 16} (local.get $ap) (local.get $r${j}))`) : [];
   return `
-  (func $dwk_${nv} (type $dwMicro)
+  (func ${kind === 'filter' ? '$dwk' : '$dwi'}_${nv} (type $dwMicro)
     (param $xp i32) (param $dp i32) (param $ap i32) (param $rows i32) (param $cols i32)
     (param $xrs i32) (param $xcs i32) (param $drs i32) (param $dcs i32)
-    ${J.map((j) => `(local $a${j} v128)`).join(' ')} (local $xq i32) (local $dq i32) (local $c i32)
-    ${J.map((j) => `(local.set $a${j} (v128.load offset=${j * 16} (local.get $ap)))`).join('\n    ')}
-    ${walkWindow(J.map((j) => `(local.set $a${j} (f32x4.add (local.get $a${j}) (f32x4.mul (v128.load offset=${j * 16} (local.get $xq)) (v128.load offset=${j * 16} (local.get $dq)))))`).join('\n        '))}
-    ${J.map((j) => `(v128.store offset=${j * 16} (local.get $ap) (local.get $a${j}))`).join('\n    ')})`;
+    ${J.map((j) => `(local $r${j} v128)`).join(' ')} (local $xq i32) (local $dq i32) (local $c i32)
+    ${J.map((j) => `(local.set $r${j} ${at('$ap', j)})`).join('\n    ')}
+    ${walkWindow(perPixel.join('\n        '))}
+    ${storeBack.join('\n    ')})`;
 }
 
 /**
- * One depthwise input-gradient micro-kernel over `nv` vectors of channels: dx[c] += dy[c] · w[c] at every pixel of a
- * tap's valid window, the tap's filter vectors held in registers ($ap points at them).
+ * A depthwise driver: for each image and tap, channels 16 at a time (4 vectors, the last block narrower) through the
+ * micro-kernels in `table` ($dwk_n or $dwi_n). `depthwise_filter_grad` accumulates the weight gradient of a
+ * depthwise convolution with channel multiplier 1 into `acc` ([taps, C], zeroed by the caller), like
+ * conv_filter_grad. `depthwise_input_grad` accumulates its input gradient into the tap table's x side (dx, zeroed by
+ * the caller) from dy and the filter ($acc: [taps, C]): each tap scatters dy ⊗ w over its valid window, so a
+ * stride-2 layer does a quarter of the work of the zero-stuffed convolution it replaces. C a multiple of 4.
  */
-function depthwiseInputMicro(nv: number): string {
-  const J = range(nv);
+function depthwiseDriver(exportName: string, table: string): string {
   return `
-  (func $dwi_${nv} (type $dwMicro)
-    (param $xp i32) (param $dp i32) (param $ap i32) (param $rows i32) (param $cols i32)
-    (param $xrs i32) (param $xcs i32) (param $drs i32) (param $dcs i32)
-    ${J.map((j) => `(local $w${j} v128)`).join(' ')} (local $xq i32) (local $dq i32) (local $c i32)
-    ${J.map((j) => `(local.set $w${j} (v128.load offset=${j * 16} (local.get $ap)))`).join('\n    ')}
-    ${walkWindow(J.map((j) => `(v128.store offset=${j * 16} (local.get $xq) (f32x4.add (v128.load offset=${j * 16} (local.get $xq)) (f32x4.mul (v128.load offset=${j * 16} (local.get $dq)) (local.get $w${j}))))`).join('\n        '))})`;
-}
-
-/**
- * `depthwise_input_grad`: the input gradient of a depthwise convolution with channel multiplier 1, C a multiple of
- * 4, accumulated into dx (the tap table's x side, zeroed by the caller) from dy and the filter ($acc: [taps, C]).
- * Each tap scatters dy ⊗ w over its valid window, so a stride-2 layer does a quarter of the work of the
- * zero-stuffed convolution it replaces.
- */
-const DEPTHWISE_INPUT_DRIVER = `
-  (func (export "depthwise_input_grad")
+  (func (export "${exportName}")
     ${TAP_DRIVER_PARAMS} (param $c i32)
     (local $v0 i32) (local $nv i32) (local $n i32)
     ${forEachImageAndTap(`
@@ -294,36 +291,14 @@ const DEPTHWISE_INPUT_DRIVER = `
               (loop $block
                 (local.set $n (i32.sub (local.get $nv) (local.get $v0)))
                 (if (i32.gt_u (local.get $n) (i32.const 4)) (then (local.set $n (i32.const 4))))
-                (call_indirect $dwiTable (type $dwMicro)
+                (call_indirect ${table} (type $dwMicro)
                   (i32.add (local.get $xo) (i32.shl (local.get $v0) (i32.const 4)))
                   (i32.add (local.get $do) (i32.shl (local.get $v0) (i32.const 4)))
                   (i32.add (local.get $ao) (i32.shl (local.get $v0) (i32.const 4)))
                   (local.get $rows) (local.get $cols) (local.get $xrs) (local.get $xcs) (local.get $drs) (local.get $dcs)
                   (i32.sub (local.get $n) (i32.const 1)))
                 (br_if $block (i32.lt_u (local.tee $v0 (i32.add (local.get $v0) (local.get $n))) (local.get $nv))))`)})`;
-
-/**
- * `depthwise_filter_grad`: the weight gradient of a depthwise convolution with channel multiplier 1, C a multiple of
- * 4, accumulated into `acc` ([taps, C], zeroed by the caller). Same tap table and loop order as conv_filter_grad;
- * channels go 16 at a time (4 vectors), the last block narrower.
- */
-const DEPTHWISE_DRIVER = `
-  (func (export "depthwise_filter_grad")
-    ${TAP_DRIVER_PARAMS} (param $c i32)
-    (local $v0 i32) (local $nv i32) (local $n i32)
-    ${forEachImageAndTap(`
-              (local.set $nv (i32.shr_u (local.get $c) (i32.const 2)))
-              (local.set $v0 (i32.const 0))
-              (loop $block
-                (local.set $n (i32.sub (local.get $nv) (local.get $v0)))
-                (if (i32.gt_u (local.get $n) (i32.const 4)) (then (local.set $n (i32.const 4))))
-                (call_indirect $dwTable (type $dwMicro)
-                  (i32.add (local.get $xo) (i32.shl (local.get $v0) (i32.const 4)))
-                  (i32.add (local.get $do) (i32.shl (local.get $v0) (i32.const 4)))
-                  (i32.add (local.get $ao) (i32.shl (local.get $v0) (i32.const 4)))
-                  (local.get $rows) (local.get $cols) (local.get $xrs) (local.get $xcs) (local.get $drs) (local.get $dcs)
-                  (i32.sub (local.get $n) (i32.const 1)))
-                (br_if $block (i32.lt_u (local.tee $v0 (i32.add (local.get $v0) (local.get $n))) (local.get $nv))))`)})`;
+}
 
 /**
  * `batch_norm_grad_sums`: per channel of a row-major [rows, C] activation (C a multiple of 4), s1[c] += Σ_r dy and
@@ -382,11 +357,12 @@ function batchNormSums(): string {
 }
 
 /**
- * `scale_channels`: out[r, c] = x[r, c] · k[c] over a row-major [rows, C] tensor, C a multiple of 4 (a BatchNorm's
- * dx = dy · scale · rsqrt(var + ε)).
+ * A kernel over a row-major [rows, C] tensor, C a multiple of 4, that writes out[r, c] = `value` for every row and
+ * channel vector: `value` reads $x + $c and per-channel vectors at (their pointer) + $c.
  */
-const SCALE_CHANNELS = `
-  (func (export "scale_channels") (param $x i32) (param $k i32) (param $out i32) (param $rows i32) (param $cols i32)
+function perChannelRows(exportName: string, params: string, value: string): string {
+  return `
+  (func (export "${exportName}") (param $x i32) ${params} (param $out i32) (param $rows i32) (param $cols i32)
     (local $c i32) (local $end i32) (local $rowBytes i32)
     (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $rowBytes))))
@@ -395,72 +371,63 @@ const SCALE_CHANNELS = `
       (loop $row
         (local.set $c (i32.const 0))
         (loop $col
-          (v128.store (i32.add (local.get $out) (local.get $c))
-            (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $c))) (v128.load (i32.add (local.get $k) (local.get $c)))))
+          (v128.store (i32.add (local.get $out) (local.get $c)) ${value})
           (br_if $col (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $rowBytes))))
         (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
         (br_if $row (i32.lt_u (local.tee $x (i32.add (local.get $x) (local.get $rowBytes))) (local.get $end))))))`;
+}
+
+const at = (ptr: string) => `(v128.load (i32.add (local.get ${ptr}) (local.get $c)))`;
 
 /**
- * `batch_norm_apply`: out[r, c] = (x[r, c] − mean[c]) · k[c] + offset[c] over a row-major [rows, C] tensor, C a
- * multiple of 4, with k = scale / √(var + ε) worked out by the caller (the BatchNorm forward, training and
- * inference).
+ * `scale_channels`: out[r, c] = x[r, c] · k[c] (a BatchNorm's dx = dy · scale · rsqrt(var + ε)).
+ * `batch_norm_apply`: out[r, c] = (x[r, c] − mean[c]) · k[c] + offset[c], with k = scale / √(var + ε) worked out by
+ * the caller (the BatchNorm forward, training and inference; with k = 1 also a per-channel add or subtract).
  */
-const BATCH_NORM_APPLY = `
-  (func (export "batch_norm_apply") (param $x i32) (param $mean i32) (param $k i32) (param $offset i32) (param $out i32) (param $rows i32) (param $cols i32)
-    (local $c i32) (local $end i32) (local $rowBytes i32)
-    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
-    (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $rowBytes))))
-    (block $done
-      (br_if $done (i32.eqz (local.get $rows)))
-      (loop $row
-        (local.set $c (i32.const 0))
-        (loop $col
-          (v128.store (i32.add (local.get $out) (local.get $c))
-            (f32x4.add
-              (f32x4.mul
-                (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $c))) (v128.load (i32.add (local.get $mean) (local.get $c))))
-                (v128.load (i32.add (local.get $k) (local.get $c))))
-              (v128.load (i32.add (local.get $offset) (local.get $c)))))
-          (br_if $col (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $rowBytes))))
-        (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
-        (br_if $row (i32.lt_u (local.tee $x (i32.add (local.get $x) (local.get $rowBytes))) (local.get $end))))))`;
+const CHANNEL_KERNELS = [
+  perChannelRows('scale_channels', '(param $k i32)', `(f32x4.mul ${at('$x')} ${at('$k')})`),
+  perChannelRows(
+    'batch_norm_apply',
+    '(param $mean i32) (param $k i32) (param $offset i32)',
+    `(f32x4.add (f32x4.mul (f32x4.sub ${at('$x')} ${at('$mean')}) ${at('$k')}) ${at('$offset')})`,
+  ),
+].join('\n');
 
 /**
- * `square_grad`: out = dy · (x · 2) over n elements (a multiple of 4; the caller does the rest): the gradient of
- * Square (BatchNorm's training-mode variance squares every activation) in one pass instead of two, with the same
- * rounding as tfjs's mul(dy, mul(x, 2)).
+ * An elementwise gradient over n elements (a multiple of 4; the caller does the rest): out = `value`, where $v is
+ * x's vector and `value` may read dy's at $dy + $i; `setup` runs once (splats of scalar parameters).
  */
-const SQUARE_GRAD = `
-  (func (export "square_grad") (param $x i32) (param $dy i32) (param $out i32) (param $n i32)
-    (local $i i32) (local $end i32) (local $v v128)
+function elementwiseGrad(exportName: string, params: string, locals: string, setup: string, value: string): string {
+  return `
+  (func (export "${exportName}") (param $x i32) (param $dy i32) (param $out i32) (param $n i32) ${params}
+    (local $i i32) (local $end i32) (local $v v128) ${locals}
+    ${setup}
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (block $done
       (br_if $done (i32.eqz (local.get $n)))
       (loop $each
         (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
-        (v128.store (i32.add (local.get $out) (local.get $i))
-          (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i))) (f32x4.add (local.get $v) (local.get $v))))
+        (v128.store (i32.add (local.get $out) (local.get $i)) ${value})
         (br_if $each (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $end))))))`;
+}
+
+const DY = '(v128.load (i32.add (local.get $dy) (local.get $i)))';
 
 /**
- * `clip_grad`: out = dy where lo ≤ x ≤ hi, else 0, over n elements (n a multiple of 4; the caller does the rest):
- * the gradient of ClipByValue (ReLU6), as a compare and a mask.
+ * `square_grad`: out = dy · (x · 2), the gradient of Square (BatchNorm's training-mode variance squares every
+ * activation) in one pass instead of two, with the same rounding as tfjs's mul(dy, mul(x, 2)).
+ * `clip_grad`: out = dy where lo ≤ x ≤ hi, else 0: the gradient of ClipByValue (ReLU6), and of Relu over (0, ∞).
  */
-const CLIP_GRAD = `
-  (func (export "clip_grad") (param $x i32) (param $dy i32) (param $out i32) (param $n i32) (param $lo f32) (param $hi f32)
-    (local $i i32) (local $end i32) (local $l v128) (local $h v128) (local $v v128)
-    (local.set $l (f32x4.splat (local.get $lo)))
-    (local.set $h (f32x4.splat (local.get $hi)))
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (block $done
-      (br_if $done (i32.eqz (local.get $n)))
-      (loop $each
-        (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
-        (v128.store (i32.add (local.get $out) (local.get $i))
-          (v128.and (v128.load (i32.add (local.get $dy) (local.get $i)))
-            (v128.and (f32x4.ge (local.get $v) (local.get $l)) (f32x4.le (local.get $v) (local.get $h)))))
-        (br_if $each (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $end))))))`;
+const ELEMENTWISE_GRADS = [
+  elementwiseGrad('square_grad', '', '', '', `(f32x4.mul ${DY} (f32x4.add (local.get $v) (local.get $v)))`),
+  elementwiseGrad(
+    'clip_grad',
+    '(param $lo f32) (param $hi f32)',
+    '(local $l v128) (local $h v128)',
+    '(local.set $l (f32x4.splat (local.get $lo))) (local.set $h (f32x4.splat (local.get $hi)))',
+    `(v128.and ${DY} (v128.and (f32x4.ge (local.get $v) (local.get $l)) (f32x4.le (local.get $v) (local.get $h))))`,
+  ),
+].join('\n');
 
 /**
  * `adam_update`: one Adam step over n elements (a multiple of 4; the caller does the rest), written to new
@@ -509,18 +476,16 @@ export function kernelsWat(): string {
   (func $never (type $micro) unreachable)
   ${funcs.join('\n')}
   ${range(4)
-    .map((i) => depthwiseMicro(i + 1))
+    .map((i) => depthwiseMicro('filter', i + 1))
     .join('\n')}
-  ${DEPTHWISE_DRIVER}
+  ${depthwiseDriver('depthwise_filter_grad', '$dwTable')}
   ${range(4)
-    .map((i) => depthwiseInputMicro(i + 1))
+    .map((i) => depthwiseMicro('input', i + 1))
     .join('\n')}
-  ${DEPTHWISE_INPUT_DRIVER}
+  ${depthwiseDriver('depthwise_input_grad', '$dwiTable')}
   ${batchNormSums()}
-  ${SCALE_CHANNELS}
-  ${CLIP_GRAD}
-  ${BATCH_NORM_APPLY}
-  ${SQUARE_GRAD}
+  ${CHANNEL_KERNELS}
+  ${ELEMENTWISE_GRADS}
   ${ADAM_UPDATE}
   ${DRIVER}
   ${MAX_POOL_GRAD}
