@@ -3,9 +3,8 @@ import { simdKernels } from './simd/module.js';
 
 /**
  * Add or Sub of a per-channel vector to a channels-last tensor (a + b[c], a − b[c]: a bias add, BatchNorm's
- * x − mean in training mode) through the SIMD `batch_norm_apply` kernel with a unit scale, which is exact:
- * (a − m)·1 + o rounds once, like a − m or a + o. The wasm backend's broadcasting loop takes about three times as
- * long as a same-shape operation. Other shapes, dtypes and channel counts that are not a multiple of 4 go to the
+ * x − mean in training mode) through the SIMD `add_channels` / `sub_channels` kernels. The wasm backend's
+ * broadcasting loop takes about three times as long as a same-shape operation. Other shapes, dtypes and channel counts that are not a multiple of 4 go to the
  * original kernel.
  */
 export function channelBroadcastKernel(kernelName: 'Add' | 'Sub'): TrainingKernel {
@@ -19,12 +18,7 @@ export function channelBroadcastKernel(kernelName: 'Add' | 'Sub'): TrainingKerne
     if (!k || !perChannel || a.dtype !== 'float32' || b.dtype !== 'float32' || C % 4 !== 0 || rows === 0) return undefined;
     const ops = new Ops(tf, args.backend);
     const out = ops.alloc(a.shape);
-    const zeros = ops.zeros([C]);
-    const ones = ops.alloc([C]);
-    ops.f32(ones).fill(1);
-    const [mean, offset] = kernelName === 'Sub' ? [b, zeros] : [zeros, b];
-    k.batch_norm_apply(ops.offset(a), ops.offset(mean), ops.offset(ones), ops.offset(offset), ops.offset(out), rows, C);
-    ops.free(zeros, ones);
+    k[kernelName === 'Add' ? 'add_channels' : 'sub_channels'](ops.offset(a), ops.offset(b), ops.offset(out), rows, C);
     return out;
   });
 }

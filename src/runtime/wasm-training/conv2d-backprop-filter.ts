@@ -1,6 +1,6 @@
 import type { Conv2DBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { explicitPad, input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
-import { filterGradSimd } from './simd/taps.js';
+import { filterGradSimd, tapGeometry } from './simd/taps.js';
 
 /**
  * Conv2DBackpropFilter (the wasm backend has none): dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·sh+kh−top, ow·sw+kw−left, ci]
@@ -33,7 +33,7 @@ export const conv2DBackpropFilter: TrainingKernel = {
       if (info.dataFormat !== 'channelsLast') throw new Error(`wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only`);
       const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
       const { top, left } = info.padInfo;
-      const simd = filterGradSimd(ops, x, dy, { ...info, batch: info.batchSize, outChannels: filterShape[3], dilationHeight: 1, dilationWidth: 1, top, left });
+      const simd = filterGradSimd(ops, x, dy, tapGeometry(info));
       if (simd) return simd;
       // Rows/columns the forward conv spans in padded coordinates; what lies beyond the input is bottom/right pad.
       // Input rows past that span were never read (valid padding with a remainder): crop them instead of padding

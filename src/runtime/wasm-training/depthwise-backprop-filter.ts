@@ -1,6 +1,6 @@
 import type { DepthwiseConv2dNativeBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
-import { depthwiseFilterGradSimd } from './simd/taps.js';
+import { depthwiseFilterGradSimd, tapGeometry } from './simd/taps.js';
 
 /**
  * DepthwiseConv2dNativeBackpropFilter (the wasm backend has none):
@@ -36,7 +36,7 @@ export const depthwiseBackpropFilter: TrainingKernel = {
       const C = info.inChannels;
       const M = info.outChannels / C;
       if (M === 1) {
-        const simd = depthwiseFilterGradSimd(ops, xT, dyT, { ...info, batch: B, top, left });
+        const simd = depthwiseFilterGradSimd(ops, xT, dyT, tapGeometry(info));
         if (simd) return simd;
       }
       const CM = C * M;

@@ -1,6 +1,6 @@
 import type { DepthwiseConv2dNativeBackpropInputAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { explicitPad, input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
-import { depthwiseInputGradSimd } from './simd/taps.js';
+import { depthwiseInputGradSimd, tapGeometry } from './simd/taps.js';
 
 /**
  * DepthwiseConv2dNativeBackpropInput (the wasm backend has none): dx[b,ih,iw,c] = Σ dy[b,oh,ow,c·M+m] · f[kh,kw,c,m]
@@ -34,7 +34,7 @@ export const depthwiseBackpropInput: TrainingKernel = {
       const C = info.inChannels;
       const M = info.outChannels / C;
       if (M === 1) {
-        const simd = depthwiseInputGradSimd(ops, dy, filter, { ...info, batch: info.batchSize, top: info.padInfo.top, left: info.padInfo.left });
+        const simd = depthwiseInputGradSimd(ops, dy, filter, tapGeometry(info));
         if (simd) return simd;
       }
       const uh = (OH - 1) * sh + 1;

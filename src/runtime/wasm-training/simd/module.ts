@@ -34,6 +34,10 @@ export interface SimdKernels {
   scale_channels(x: number, k: number, out: number, rows: number, cols: number): void;
   /** See `adam_update` in wat.ts. */
   adam_update(x: number, g: number, m: number, v: number, xo: number, mo: number, vo: number, n: number, b1: number, c1: number, b2: number, c2: number, eps: number, step: number): void;
+  /** See `add_channels` in wat.ts. */
+  add_channels(x: number, b: number, out: number, rows: number, cols: number): void;
+  /** See `sub_channels` in wat.ts. */
+  sub_channels(x: number, b: number, out: number, rows: number, cols: number): void;
   /** See `batch_norm_apply` in wat.ts. */
   batch_norm_apply(x: number, mean: number, k: number, offset: number, out: number, rows: number, cols: number): void;
   /** See `square_grad` in wat.ts. */

@@ -1,4 +1,4 @@
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import type { Ops } from '../common.js';
 import { MAX_TILE_ACCUMULATORS } from './wat.js';
 import { memoryBytes, simdKernels } from './module.js';
@@ -20,6 +20,11 @@ export interface FilterGradGeometry {
   dilationWidth: number;
   top: number;
   left: number;
+}
+
+/** The geometry of a convolution as tfjs's computeConv2DInfo describes it (depthwise or not). */
+export function tapGeometry(info: backend_util.Conv2DInfo): FilterGradGeometry {
+  return { ...info, batch: info.batchSize, top: info.padInfo.top, left: info.padInfo.left };
 }
 
 /**

@@ -382,10 +382,13 @@ const at = (ptr: string) => `(v128.load (i32.add (local.get ${ptr}) (local.get $
 /**
  * `scale_channels`: out[r, c] = x[r, c] · k[c] (a BatchNorm's dx = dy · scale · rsqrt(var + ε)).
  * `batch_norm_apply`: out[r, c] = (x[r, c] − mean[c]) · k[c] + offset[c], with k = scale / √(var + ε) worked out by
- * the caller (the BatchNorm forward, training and inference; with k = 1 also a per-channel add or subtract).
+ * the caller (the BatchNorm forward, training and inference).
+ * `add_channels`, `sub_channels`: out[r, c] = x[r, c] ± b[c] (a bias add; BatchNorm's x − mean in training mode).
  */
 const CHANNEL_KERNELS = [
   perChannelRows('scale_channels', '(param $k i32)', `(f32x4.mul ${at('$x')} ${at('$k')})`),
+  perChannelRows('add_channels', '(param $b i32)', `(f32x4.add ${at('$x')} ${at('$b')})`),
+  perChannelRows('sub_channels', '(param $b i32)', `(f32x4.sub ${at('$x')} ${at('$b')})`),
   perChannelRows(
     'batch_norm_apply',
     '(param $mean i32) (param $k i32) (param $offset i32)',
