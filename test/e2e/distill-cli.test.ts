@@ -92,3 +92,21 @@ test('bad input: unknown family or loss term, impossible budget, bad flag values
   writeFileSync(cfg, JSON.stringify({ teacher: { path: teacher }, train: { epochz: 3 } }));
   await expectUserError(['distill', '-c', cfg, '--out', out], /c.json: train: Unrecognized key: "epochz"/, out);
 });
+
+test('distill from labels alone: --loss hard-ce=1 or --no-teacher need no --teacher; a teacher term without one is refused', async () => {
+  for (const [name, flags] of [['hardce', ['--loss', 'hard-ce=1']], ['noteacher', ['--no-teacher']]] as const) {
+    const out = join(base, `labels-${name}`);
+    const r = await cli(['distill', ...flags, '--student', 'mlp', '--params', 'hidden=8,depth=1', '--epochs', '1', '--train-limit', '256', '--out', out, '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    assert.equal(config.teacher, null);
+    assert.deepEqual(config.loss.terms, [{ kind: 'hard-ce', weight: 1 }]);
+    const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    assert.equal(m.test.teacherAccuracy, undefined, 'no teacher, no teacher accuracy');
+    assert.match(r.stdout, /teacher n\/a/);
+  }
+  const out = join(base, 'labels-bad');
+  await expectUserError(['distill', '--loss', 'soft-kl=0.5,hard-ce=0.5', '--out', out], /--teacher: missing; the loss term soft-kl needs a teacher/, out);
+  await expectUserError(['distill', '--out', out], /--teacher: missing; .*--no-teacher/, out);
+  await expectUserError(['distill', '--no-teacher', '--teacher', teacher, '--out', out], /--teacher and --no-teacher disagree/, out);
+});

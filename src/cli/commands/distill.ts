@@ -9,7 +9,7 @@ import { BACKEND_CHOICES } from '../../runtime/backend.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
 /** Flags that shape the config (as opposed to where the run goes). */
-export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'data', 'strict', 'train-limit', 'student', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
+export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'train-limit', 'student', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
 
 /** Sets `c.cache` from --cache DIR / --no-cache / --cache-dtype (also on --resume: where outputs come from may change). */
 export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, unknown>): Record<string, unknown> {
@@ -68,6 +68,32 @@ export async function configFromFlags(v: Record<string, unknown>): Promise<Recor
   return c;
 }
 
+/**
+ * A run with no teacher trains from labels alone, the baseline every distillation is compared with: allowed when
+ * `--no-teacher` is given (the loss defaults to hard-ce=1) or when every weighted loss term needs no teacher.
+ * Anything else without a teacher is refused before anything loads.
+ */
+export async function settleTeacher(config: Record<string, unknown>, v: Record<string, unknown>): Promise<void> {
+  const loss = config.loss as { terms?: { kind: string; weight: number }[] } | undefined;
+  if (v['no-teacher']) {
+    if (v.teacher !== undefined) throw new UserError('--teacher and --no-teacher disagree; give one');
+    config.teacher = null;
+    if (!loss) config.loss = { terms: [{ kind: 'hard-ce', weight: 1 }] };
+  }
+  if (config.teacher !== undefined) return;
+  const terms = loss?.terms;
+  if (terms) {
+    const { lossTerms } = await import('../../distill/losses/index.js');
+    const needing = terms.filter((t) => t.weight > 0 && lossTerms.get(t.kind).needsTeacher).map((t) => t.kind);
+    if (needing.length === 0) {
+      config.teacher = null;
+      return;
+    }
+    throw new UserError(`--teacher: missing; the loss term${needing.length > 1 ? 's' : ''} ${needing.join(', ')} need${needing.length > 1 ? '' : 's'} a teacher: give a tfjs model.json or an .onnx file, or train from labels alone with --loss hard-ce=1 (or --no-teacher)`);
+  }
+  throw new UserError('--teacher: missing; give a tfjs model.json or an .onnx file (no teacher yet? train one with edge-distill train-teacher), or train from labels alone with --no-teacher');
+}
+
 /** Parses `--tune-budget`: `12t` / `12 trials` (trials per search) or `20m` / `20` (minutes for both searches). */
 export function parseTuneBudget(value: string): { trials: number } | { minutes: number } {
   const m = /^\s*([0-9.]+)\s*(t|trials?|m|min|minutes?)?\s*$/i.exec(value);
@@ -82,6 +108,7 @@ export const command: Command = {
   options: {
     config: { type: 'string', short: 'c', description: 'pipeline config JSON (flags override it)', valueName: 'FILE' },
     ...TEACHER_OPTIONS,
+    'no-teacher': { type: 'boolean', description: 'train from labels alone (the baseline distillation is compared with); the loss defaults to hard-ce=1' },
     cache: { type: 'string', description: 'teacher cache directory to use, build, or share between runs (default: OUT/teacher-cache when it pays off)', valueName: 'DIR' },
     'no-cache': { type: 'boolean', description: 'run the teacher on every batch instead of caching its outputs' },
     'rebuild-cache': { type: 'boolean', description: 'recompute the teacher cache even if one is there' },
@@ -120,7 +147,7 @@ export const command: Command = {
     if (resume && v.out !== undefined && String(v.out) !== resume) throw new UserError(`--out ${String(v.out)} and --resume ${resume} disagree; give only --resume DIR`);
     const hasConfigFlags = CONFIG_FLAGS.some((f) => v[f] !== undefined);
     const config = applyCacheFlags((resume && !hasConfigFlags ? await readJsonFile(join(resume, 'config.json'), 'run config.json') : await configFromFlags(v)) as Record<string, unknown>, v);
-    if (!resume && (config as { teacher?: unknown }).teacher === undefined) throw new UserError('--teacher: missing; give a tfjs model.json or an .onnx file (no teacher yet? train one with edge-distill train-teacher)');
+    if (!resume) await settleTeacher(config, v);
     const { distill } = await import('../../distill/index.js');
     const r = await distill({ config, out, resume: Boolean(resume), force: Boolean(v.force), quiet: Boolean(v.quiet), source: v.config ? String(v.config) : 'flags', rebuildCache: Boolean(v['rebuild-cache']) });
     const m = r.metrics;
