@@ -6,19 +6,20 @@ import { UserError } from '../core/errors.js';
 import type { Artifact } from '../core/types.js';
 import { readJsonFile, validate } from '../config/load.js';
 import { PRECISIONS } from '../config/target.js';
+import { DATA_DEFAULTS } from '../config/schema.js';
 
 /** The parts of RUN/config.json the bench reads (the distill stage writes the full resolved config). */
 const RunConfig = z.looseObject({
   data: z
     .looseObject({
-      spec: z.string().min(1).default('mnist'),
-      seed: z.number().int().default(1234),
+      spec: z.string().min(1).default(DATA_DEFAULTS.spec),
+      seed: z.number().int().default(DATA_DEFAULTS.seed),
       inputShape: z.array(z.number().int().positive()).length(3).optional(),
       mean: z.array(z.number()).optional(),
       std: z.array(z.number().positive()).optional(),
       strict: z.boolean().optional(),
     })
-    .default({ spec: 'mnist', seed: 1234 }),
+    .prefault({}),
   teacher: z.looseObject({ path: z.string().min(1) }),
 });
 export type RunConfig = z.infer<typeof RunConfig>;

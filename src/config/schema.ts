@@ -55,7 +55,7 @@ export const DEFAULT_RECIPE = { softWeight: 0.9, temperature: 1, featureWeight: 
 
 /** The default combined loss: soft-label KL at T=1 weighted 0.9, hard-label CE weighted 0.1. */
 export const DEFAULT_LOSS = {
-  terms: [{ kind: 'soft-kl', weight: DEFAULT_RECIPE.softWeight, temperature: DEFAULT_RECIPE.temperature }, { kind: 'hard-ce', weight: 0.1 }],
+  terms: [{ kind: 'soft-kl', weight: DEFAULT_RECIPE.softWeight, temperature: DEFAULT_RECIPE.temperature }, { kind: 'hard-ce', weight: Number((1 - DEFAULT_RECIPE.softWeight).toFixed(4)) }],
 };
 
 /**
@@ -129,6 +129,11 @@ export const CacheConfig = z
   })
   .strict();
 
+/** Trials per search when `--tune` is given without `--tune-budget`. */
+export const DEFAULT_TUNE_TRIALS = 12;
+/** Final seeds of the distilled-vs-scratch comparison. */
+export const DEFAULT_TUNE_SEEDS = 2;
+
 /** Recipe search on the validation split before the full run (see src/tune). */
 export const TuneConfig = z
   .object({
@@ -138,7 +143,7 @@ export const TuneConfig = z
     /** Successive-halving reduction factor: each rung keeps the best 1/eta and trains them eta× longer. */
     eta: z.number().int().min(2).default(3),
     /** Seeds of the final distilled and scratch runs whose test accuracies are compared. */
-    seeds: z.number().int().min(1).default(2),
+    seeds: z.number().int().min(1).default(DEFAULT_TUNE_SEEDS),
   })
   .strict()
   .refine((t) => (t.trials === undefined) !== (t.minutes === undefined), { message: 'give exactly one of trials or minutes' });
@@ -146,17 +151,28 @@ export const TuneConfig = z
 /** The distill stage's fully resolved configuration (written to DIR/config.json). */
 export const DistillConfig = z
   .object({
-    data: DataConfig.default({ spec: 'mnist', seed: 1234, strict: false }),
+    data: DataConfig.prefault({}),
     /** The teacher; null trains from labels only (train-teacher, the from-scratch baseline). */
     teacher: TeacherConfig.nullable(),
-    student: StudentConfig.default({ family: 'cnn', weights: 'float32' }),
+    student: StudentConfig.prefault({}),
     // A fresh copy per config: a run adding the default feature term must not change the next run's default.
     loss: LossConfig.default(() => structuredClone(DEFAULT_LOSS)),
-    train: TrainConfig.default({ epochs: 5, batchSize: 64, learningRate: DEFAULT_LEARNING_RATE, warmupEpochs: 0.5, minLrFactor: 0.05, seed: 42, backend: 'auto' }),
-    cache: CacheConfig.default({ use: 'auto', dtype: 'float32' }),
+    train: TrainConfig.prefault({}),
+    cache: CacheConfig.prefault({}),
     tune: TuneConfig.optional(),
   })
   .strict();
+
+/**
+ * Every default of a distill run, read off the schemas themselves (so the CLI's help, the pipeline and the stages
+ * that read a run directory quote the same values the schema fills in).
+ */
+export const DATA_DEFAULTS = DataConfig.parse({});
+export const STUDENT_DEFAULTS = StudentConfig.parse({});
+export const TRAIN_DEFAULTS = TrainConfig.parse({});
+export const CACHE_DEFAULTS = CacheConfig.parse({});
+/** train-teacher's defaults (also the pipeline's `trainTeacher` block). */
+export const TEACHER_TRAINING_DEFAULTS = { arch: 'vgg', epochs: 3, learningRate: TEACHER_LEARNING_RATE } as const;
 
 export type DataConfig = z.infer<typeof DataConfig>;
 export type StudentConfig = z.infer<typeof StudentConfig>;

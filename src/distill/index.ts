@@ -85,7 +85,7 @@ export function baseRecipe(c: DistillConfig): Recipe {
   const featureWeight = feat?.weight ?? 0;
   if (!soft) return { softWeight: DEFAULT_RECIPE.softWeight, temperature: DEFAULT_RECIPE.temperature, featureWeight, learningRate: c.train.learningRate };
   const sw = soft.weight / (soft.weight + (hard?.weight ?? 0));
-  return { softWeight: Number(sw.toFixed(4)), temperature: Number(soft.temperature ?? DEFAULT_RECIPE.temperature), featureWeight, learningRate: c.train.learningRate };
+  return { softWeight: Number(sw.toFixed(4)), temperature: Number(soft.temperature), featureWeight, learningRate: c.train.learningRate };
 }
 
 export interface DistillResult {
@@ -96,7 +96,9 @@ export interface DistillResult {
 /** Resolves a config (defaults, validation with `path.to.field` errors). */
 export function resolveDistillConfig(config: unknown, source = 'config'): DistillConfig {
   const c = validate(DistillConfig, config, source);
-  parseLossTerms(c.loss, `${source}: loss`); // unknown terms / bad params fail here, before anything runs
+  // Unknown terms / bad params fail here, before anything runs; each term is recorded with its params' defaults
+  // filled in, so config.json holds the temperature (and every other term setting) the trainer uses.
+  c.loss = { terms: parseLossTerms(c.loss, `${source}: loss`).map((p) => ({ kind: p.term.name, weight: p.weight, ...(p.params as object) })) };
   studentFamilies.get(c.student.family);
   return c;
 }
@@ -239,8 +241,8 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
       // The default recipe matches penultimate features too, where the teacher has that layer (students always do).
       const feature = teacher.tapNames().includes('penultimate');
       // A new object: zod hands out the DEFAULT_LOSS constant itself as the default, which must stay untouched.
-      if (feature) c.loss = { terms: [...c.loss.terms, { ...DEFAULT_FEATURE_TERM }] };
-      log.info(`loss: the default recipe (soft-kl 0.9 at T=1 + hard-ce 0.1${feature ? ' + feature-mse 0.1 between the penultimate layers' : `; no feature term: the teacher has no penultimate layer`}; README "Defaults")`);
+      if (feature) c.loss = resolveDistillConfig({ ...c, loss: { terms: [...c.loss.terms, { ...DEFAULT_FEATURE_TERM }] } }, opts.source).loss;
+      log.info(`loss: the default recipe (soft-kl ${DEFAULT_RECIPE.softWeight} at T=${DEFAULT_RECIPE.temperature} + hard-ce ${Number((1 - DEFAULT_RECIPE.softWeight).toFixed(4))}${feature ? ` + feature-mse ${DEFAULT_RECIPE.featureWeight} between the penultimate layers` : `; no feature term: the teacher has no penultimate layer`}; README "Defaults")`);
     }
     const data = await openConfiguredData(c, log, teacher?.inputShape);
     if (teacher) {
@@ -251,8 +253,11 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     const io: IOSpec = { inputShape: data.inputShape, numClasses: data.numClasses };
     const out = resolve(opts.out);
     const normalize = (saved: unknown) => {
-      const r = DistillConfig.safeParse(saved);
-      return r.success ? r.data : saved;
+      try {
+        return resolveDistillConfig(saved);
+      } catch {
+        return saved;
+      }
     };
     const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out', normalize, ...(opts.preserve ? { preserve: opts.preserve } : {}) });
     // Measuring takes a while, so it runs after the cheap checks of the run directory (which write nothing).

@@ -1,4 +1,4 @@
-import { TEACHER_LEARNING_RATE } from '../config/schema.js';
+import { TEACHER_TRAINING_DEFAULTS } from '../config/schema.js';
 import { join } from 'node:path';
 import type { Logger } from '../core/progress.js';
 import { distill, type DistillResult } from './index.js';
@@ -27,10 +27,10 @@ export interface TrainTeacherOptions {
  * It is a distill run without a teacher: `out/student/model.json` is the teacher to pass to `--teacher`.
  */
 export async function trainTeacher(o: TrainTeacherOptions): Promise<DistillResult & { modelPath: string }> {
-  const arch = parseArch(o.arch ?? 'vgg');
-  const train: Record<string, unknown> = { epochs: o.epochs ?? 3 };
+  const arch = parseArch(o.arch ?? TEACHER_TRAINING_DEFAULTS.arch);
+  const train: Record<string, unknown> = { epochs: o.epochs ?? TEACHER_TRAINING_DEFAULTS.epochs };
   if (o.batchSize !== undefined) train.batchSize = o.batchSize;
-  train.learningRate = o.learningRate ?? TEACHER_LEARNING_RATE;
+  train.learningRate = o.learningRate ?? TEACHER_TRAINING_DEFAULTS.learningRate;
   if (o.seed !== undefined) train.seed = o.seed;
   if (o.backend !== undefined) train.backend = o.backend;
   const config = {

@@ -10,6 +10,7 @@ import type { Logger } from '../core/progress.js';
 import { createRng } from '../core/random.js';
 import { openDataset } from '../data/index.js';
 import type { ParityInputs } from './parity/runners.js';
+import { DATA_DEFAULTS } from '../config/schema.js';
 
 /** A data spec as in a run's config.json `data` field (or `--data SPEC`). */
 export interface DataSpec {
@@ -36,12 +37,12 @@ export const isOpenDataset = (d: ExportData): d is Dataset => typeof (d as Datas
 
 /** Opens `data` for a model taking `inputShape`; a shape mismatch is a {@link UserError}. */
 export async function openExportData(data: ExportData, inputShape: number[], log?: Logger): Promise<{ dataset: Dataset; spec: Omit<DataSpec, 'seed'> & { seed: number | null } }> {
-  // An open Dataset's split seed is not known here (null); a spec defaults to the config's default seed, 1234.
-  const spec = isOpenDataset(data) ? { spec: data.name, seed: null } : { ...data, seed: data.seed ?? 1234 };
+  // An open Dataset's split seed is not known here (null); a spec defaults to the config's default split seed.
+  const spec = isOpenDataset(data) ? { spec: data.name, seed: null } : { ...data, seed: data.seed ?? DATA_DEFAULTS.seed };
   const dataset = isOpenDataset(data)
     ? data
     : await openDataset(data.spec, {
-        seed: data.seed ?? 1234,
+        seed: data.seed ?? DATA_DEFAULTS.seed,
         inputShape: data.inputShape ?? inputShape,
         ...(data.mean ? { mean: data.mean } : {}),
         ...(data.std ? { std: data.std } : {}),
@@ -98,7 +99,7 @@ export function randomBatch(inputShape: number[], n: number, seed: number): Labe
 /** Up to `n` training images, in a seeded shuffled order (so every class is represented), as one NHWC tensor. */
 export async function calibrationImages(tf: typeof tfType, dataset: Dataset, n: number, seed: number | null): Promise<tfType.Tensor4D> {
   if (dataset.size('train') === 0) throw new UserError(`data "${dataset.name}" has no training images for int8 calibration`);
-  const { x, dims } = await collect(dataset, 'train', n, seed ?? 1234);
+  const { x, dims } = await collect(dataset, 'train', n, seed ?? DATA_DEFAULTS.seed);
   const t: tfType.Tensor = tf.tensor(x, dims);
   return t as tfType.Tensor4D;
 }

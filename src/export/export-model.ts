@@ -18,6 +18,7 @@ import type { ParityReport } from './parity/report.js';
 import { predictTfjs } from './parity/runners.js';
 import { exporters } from './registry.js';
 import { PACKAGE_VERSION } from './version.js';
+import { DATA_DEFAULTS } from '../config/schema.js';
 
 /**
  * Exports `opts.model` to `opts.out` and returns the manifest (also written as `out/manifest.json`).
@@ -43,7 +44,7 @@ export async function exportModel(opts: ExportModelOptions): Promise<ExportManif
     const outputShape = model.outputs[0]!.shape.slice(1) as number[];
 
     const data = opts.data ? await openExportData(opts.data, inputShape, log) : undefined;
-    const batch = data ? await parityBatch(data.dataset, s.paritySamples, data.spec.seed) : randomBatch(inputShape, s.paritySamples, 1234);
+    const batch = data ? await parityBatch(data.dataset, s.paritySamples, data.spec.seed) : randomBatch(inputShape, s.paritySamples, DATA_DEFAULTS.seed);
     if (batch.dims[0]! < 256) log.warn(`parity batch has only ${batch.dims[0]} images (fewer than 256): the figures are coarse`);
     if (s.wantsInt8 && data) calibration = await calibrationImages(tf, data.dataset, s.calibration, data.spec.seed);
     const reference = { runtime: `tfjs-${backend}`, output: await predictTfjs(tf, model, batch) };

@@ -5,6 +5,8 @@ import { numberFlag } from '../command.js';
 import { UserError } from '../../core/errors.js';
 import { readJsonFile } from '../../config/load.js';
 import { BACKEND_CHOICES } from '../../runtime/backend.js';
+import { CACHE_DEFAULTS, DATA_DEFAULTS, TRAIN_DEFAULTS } from '../../config/schema.js';
+import { DEFAULT_CACHE_BATCH_SIZE } from '../../distill/teacher-cache/format.js';
 import { parseFeatureFlag, setPath } from '../flags.js';
 import { applyTeacherFlags, TEACHER_OPTIONS } from '../teacher-flags.js';
 
@@ -28,13 +30,13 @@ export const command: Command = {
   options: {
     config: { type: 'string', short: 'c', description: 'pipeline config JSON (teacher, data, loss taps, cache dtype); flags override it', valueName: 'FILE' },
     ...TEACHER_OPTIONS,
-    data: { type: 'string', description: 'mnist | idx:DIR | image folder (default mnist)', valueName: 'SPEC' },
+    data: { type: 'string', description: `mnist | idx:DIR | image folder (default ${DATA_DEFAULTS.spec})`, valueName: 'SPEC' },
     tap: { type: 'string', multiple: true, description: 'teacher tensor to store besides the logits (repeatable)', valueName: 'NAME' },
     feature: { type: 'string', multiple: true, description: 'feature-mse mapping as for distill; its teacher tap is stored', valueName: 'MAP' },
-    'cache-dtype': { type: 'string', description: 'dtype of stored features: float32 | float16 (default float32)', valueName: 'D' },
+    'cache-dtype': { type: 'string', description: `dtype of stored features: float32 | float16 (default ${CACHE_DEFAULTS.dtype})`, valueName: 'D' },
     shard: { type: 'string', description: 'compute slice i of N (0-based), for fan-out over jobs', valueName: 'i/N' },
-    'batch-size': { type: 'string', description: 'teacher batch size (default 256)', valueName: 'N' },
-    backend: { type: 'string', description: `tfjs backend: ${BACKEND_CHOICES.join(' | ')} (default auto)`, valueName: 'B' },
+    'batch-size': { type: 'string', description: `teacher batch size (default ${DEFAULT_CACHE_BATCH_SIZE})`, valueName: 'N' },
+    backend: { type: 'string', description: `tfjs backend: ${BACKEND_CHOICES.join(' | ')} (default ${TRAIN_DEFAULTS.backend})`, valueName: 'B' },
     out: { type: 'string', short: 'o', description: 'cache directory to write', valueName: 'DIR' },
     force: { type: 'boolean', description: 'overwrite a non-empty --out' },
     quiet: { type: 'boolean', short: 'q', description: 'no progress bars' },

@@ -4,7 +4,7 @@ import { numberFlag } from '../command.js';
 import { readJsonFile } from '../../config/load.js';
 import { parseFeatureFlag, parseLossFlag, parseParamsFlag, setPath } from '../flags.js';
 import { UserError } from '../../core/errors.js';
-import { DEFAULT_LOSS } from '../../config/schema.js';
+import { CACHE_DEFAULTS, DATA_DEFAULTS, DEFAULT_LOSS, DEFAULT_RECIPE, DEFAULT_TUNE_SEEDS, DEFAULT_TUNE_TRIALS, STUDENT_DEFAULTS, TRAIN_DEFAULTS } from '../../config/schema.js';
 import { BACKEND_CHOICES } from '../../runtime/backend.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
@@ -62,7 +62,7 @@ export async function configFromFlags(v: Record<string, unknown>): Promise<Recor
   if (v['tune-budget'] !== undefined) {
     const { trials: _t, minutes: _m, ...rest } = (c.tune ?? {}) as Record<string, unknown>;
     setPath(c, ['tune'], { ...rest, ...parseTuneBudget(String(v['tune-budget'])) });
-  } else if (v.tune && c.tune === undefined) setPath(c, ['tune'], { trials: 12 });
+  } else if (v.tune && c.tune === undefined) setPath(c, ['tune'], { trials: DEFAULT_TUNE_TRIALS });
   const seeds = numberFlag(v, 'tune-seeds', { min: 1, integer: true });
   if (seeds !== undefined) setPath(c, ['tune', 'seeds'], seeds);
   return c;
@@ -112,29 +112,29 @@ export const command: Command = {
     cache: { type: 'string', description: 'teacher cache directory to use, build, or share between runs (default: OUT/teacher-cache when it pays off)', valueName: 'DIR' },
     'no-cache': { type: 'boolean', description: 'run the teacher on every batch instead of caching its outputs' },
     'rebuild-cache': { type: 'boolean', description: 'recompute the teacher cache even if one is there' },
-    'cache-dtype': { type: 'string', description: 'dtype of cached features: float32 | float16 (logits stay float32)', valueName: 'D' },
-    data: { type: 'string', description: 'mnist | idx:DIR | image folder (one sub-folder per class)', valueName: 'SPEC' },
+    'cache-dtype': { type: 'string', description: `dtype of cached features: float32 | float16 (default ${CACHE_DEFAULTS.dtype}; logits stay float32)`, valueName: 'D' },
+    data: { type: 'string', description: `mnist | idx:DIR | image folder (one sub-folder per class) (default ${DATA_DEFAULTS.spec})`, valueName: 'SPEC' },
     strict: { type: 'boolean', description: 'refuse unreadable images instead of skipping them' },
     'train-limit': { type: 'string', description: 'use at most N training samples', valueName: 'N' },
-    student: { type: 'string', description: 'student family: cnn | dsconv | mlp | vgg', valueName: 'FAMILY' },
+    student: { type: 'string', description: `student family: cnn | dsconv | mlp | vgg (default ${STUDENT_DEFAULTS.family})`, valueName: 'FAMILY' },
     params: { type: 'string', description: 'explicit family params, e.g. width=0.5,depth=2 (default: sized to --max-bytes)', valueName: 'K=V,...' },
     'max-bytes': { type: 'string', description: 'weight byte budget: the largest student that fits is chosen', valueName: 'N' },
-    weights: { type: 'string', description: 'precision the budget counts: float32 | float16 | uint8', valueName: 'P' },
+    weights: { type: 'string', description: `precision the budget counts: float32 | float16 | uint8 (default ${STUDENT_DEFAULTS.weights})`, valueName: 'P' },
     target: { type: 'string', description: "deployment target JSON: its byte budget (at its precision) is the default --max-bytes", valueName: 'FILE' },
     'size-by': { type: 'string', description: 'bytes | latency: with latency, candidates are measured on --target and must meet its latency budget too (default bytes)', valueName: 'S' },
     candidates: { type: 'string', description: 'train the K largest students that fit the budget and keep the most accurate on val (default 1)', valueName: 'K' },
-    loss: { type: 'string', description: 'weighted loss terms (default soft-kl=0.9,hard-ce=0.1, plus feature-mse 0.1 between penultimate layers when the teacher has one)', valueName: 'TERM=W,...' },
-    temperature: { type: 'string', description: 'soft-kl temperature (default 1)', valueName: 'T' },
+    loss: { type: 'string', description: `weighted loss terms (default ${DEFAULT_LOSS.terms.map((t) => `${t.kind}=${t.weight}`).join(',')}, plus feature-mse ${DEFAULT_RECIPE.featureWeight} between penultimate layers when the teacher has one)`, valueName: 'TERM=W,...' },
+    temperature: { type: 'string', description: `soft-kl temperature (default ${DEFAULT_RECIPE.temperature})`, valueName: 'T' },
     feature: { type: 'string', multiple: true, description: 'feature-mse term student:LAYER=teacher:LAYER[@WEIGHT] (repeatable)', valueName: 'MAP' },
-    epochs: { type: 'string', description: 'training epochs (default 5)', valueName: 'N' },
-    'batch-size': { type: 'string', description: 'batch size (default 64)', valueName: 'N' },
-    lr: { type: 'string', description: 'peak learning rate of Adam (default 0.0094)', valueName: 'LR' },
-    warmup: { type: 'string', description: 'warm-up epochs before cosine decay (default 0.5)', valueName: 'E' },
-    seed: { type: 'string', description: 'seed for init and shuffling (default 42)', valueName: 'N' },
-    backend: { type: 'string', description: `tfjs backend: ${BACKEND_CHOICES.join(' | ')} (default auto)`, valueName: 'B' },
+    epochs: { type: 'string', description: `training epochs (default ${TRAIN_DEFAULTS.epochs})`, valueName: 'N' },
+    'batch-size': { type: 'string', description: `batch size (default ${TRAIN_DEFAULTS.batchSize})`, valueName: 'N' },
+    lr: { type: 'string', description: `peak learning rate of Adam (default ${TRAIN_DEFAULTS.learningRate})`, valueName: 'LR' },
+    warmup: { type: 'string', description: `warm-up epochs before cosine decay (default ${TRAIN_DEFAULTS.warmupEpochs})`, valueName: 'E' },
+    seed: { type: 'string', description: `seed for init and shuffling (default ${TRAIN_DEFAULTS.seed})`, valueName: 'N' },
+    backend: { type: 'string', description: `tfjs backend: ${BACKEND_CHOICES.join(' | ')} (default ${TRAIN_DEFAULTS.backend})`, valueName: 'B' },
     tune: { type: 'boolean', description: 'search the recipe (T, weights, feature term, lr) on the val split first, and compare with a tuned from-scratch baseline' },
-    'tune-budget': { type: 'string', description: 'search budget per search: 12t (trials) or 20m (minutes for both) (default 12t)', valueName: 'B' },
-    'tune-seeds': { type: 'string', description: 'seeds of the final distilled-vs-scratch comparison (default 2)', valueName: 'N' },
+    'tune-budget': { type: 'string', description: `search budget per search: 12t (trials) or 20m (minutes for both) (default ${DEFAULT_TUNE_TRIALS}t)`, valueName: 'B' },
+    'tune-seeds': { type: 'string', description: `seeds of the final distilled-vs-scratch comparison (default ${DEFAULT_TUNE_SEEDS})`, valueName: 'N' },
     out: { type: 'string', short: 'o', description: 'run directory to write', valueName: 'DIR' },
     resume: { type: 'string', description: 'continue the run in DIR from its last checkpoint', valueName: 'DIR' },
     force: { type: 'boolean', description: 'overwrite a non-empty --out' },

@@ -3,6 +3,7 @@ import { numberFlag } from '../command.js';
 import { UserError } from '../../core/errors.js';
 import { readJsonFile } from '../../config/load.js';
 import { listFlag, setPath } from '../flags.js';
+import { EXPORT_STAGE_DEFAULTS } from '../../pipeline/config.js';
 import { applyCacheFlags, command as distillCommand, configFromFlags, CONFIG_FLAGS } from './distill.js';
 
 /** The distill flags `run` takes too (where the run goes and how it resumes are `run`'s own). */
@@ -32,8 +33,8 @@ export const command: Command = {
   options: {
     config: { type: 'string', short: 'c', description: 'pipeline config JSON (a distill config plus "export", "bench" and optional "trainTeacher"); flags override it', valueName: 'FILE' },
     ...DISTILL_OPTIONS,
-    format: { type: 'string', description: 'export formats, comma-separated: tfjs, onnx (default tfjs,onnx)', valueName: 'LIST' },
-    quantize: { type: 'string', description: 'export precisions, comma-separated: none, float16, uint16, uint8, int8 (default fp32,uint8,int8)', valueName: 'LIST' },
+    format: { type: 'string', description: `export formats, comma-separated: tfjs, onnx (default ${EXPORT_STAGE_DEFAULTS.formats.join(',')})`, valueName: 'LIST' },
+    quantize: { type: 'string', description: `export precisions, comma-separated: none, float16, uint16, uint8, int8 (default ${EXPORT_STAGE_DEFAULTS.precisions.join(',')})`, valueName: 'LIST' },
     targets: { type: 'string', description: 'bench target files, comma-separated (default: the shipped targets)', valueName: 'GLOB' },
     only: { type: 'string', description: 'bench only these target ids, comma-separated', valueName: 'IDS' },
     quick: { type: 'boolean', description: 'bench with few iterations and at most 256 test images (a smoke test)' },

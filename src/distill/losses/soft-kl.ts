@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { LossTerm } from '../../core/types.js';
+import { DEFAULT_RECIPE } from '../../config/schema.js';
 
-const Params = z.object({ temperature: z.number().positive().default(4) }).strict();
+// The default temperature is the default recipe's: one source, so a soft-kl term given without one trains at the
+// temperature the recipe search and the docs assume.
+const Params = z.object({ temperature: z.number().positive().default(DEFAULT_RECIPE.temperature) }).strict();
 type Params = z.infer<typeof Params>;
 
 /**
@@ -20,7 +23,7 @@ export function softKl(studentLogits: tf.Tensor, teacherLogits: tf.Tensor, tempe
   });
 }
 
-/** Loss term `soft-kl`: {@link softKl} with parameter `temperature` (default 4). */
+/** Loss term `soft-kl`: {@link softKl} with parameter `temperature` (default: the default recipe's, {@link DEFAULT_RECIPE}). */
 export const softKlTerm: LossTerm<Params> = {
   name: 'soft-kl',
   description: "T²·KL(softmax(t/T) ‖ softmax(s/T)), batch mean (Hinton et al. 2015)",

@@ -9,7 +9,7 @@ import type { ModelTeacher } from '../teachers/model-teacher.js';
 import { liveTeacherOutputs } from '../teacher-outputs.js';
 import { encodeHalves } from '../../core/float16.js';
 import { cacheKey, cacheKeyParts } from './key.js';
-import { CACHE_FORMAT, DEFAULT_SHARD_BYTES, INDEX_FILE, partShards, rowLayout, shardFile, type CacheEntry, type CacheIndex } from './format.js';
+import { CACHE_FORMAT, DEFAULT_CACHE_BATCH_SIZE, DEFAULT_SHARD_BYTES, INDEX_FILE, partShards, rowLayout, shardFile, type CacheEntry, type CacheIndex } from './format.js';
 
 export interface BuildCacheOptions {
   teacher: ModelTeacher;
@@ -21,7 +21,7 @@ export interface BuildCacheOptions {
   out: string;
   /** Compute only slice `index` of `of` (a contiguous range of shards), for fan-out; join with mergeCaches. */
   part?: { index: number; of: number };
-  /** Teacher batch size (default 256). */
+  /** Teacher batch size (default {@link DEFAULT_CACHE_BATCH_SIZE}). */
   batchSize?: number;
   /** Target shard size in bytes (default 32 MiB). */
   shardBytes?: number;
@@ -54,7 +54,7 @@ export async function buildCache(o: BuildCacheOptions): Promise<CacheIndex> {
   const [fromShard, toShard] = part ? partShards(shardCount, part.index, part.of) : [0, shardCount];
   const firstRow = fromShard * rowsPerShard;
   const endRow = Math.min(rows, toShard * rowsPerShard);
-  const batchSize = o.batchSize ?? 256;
+  const batchSize = o.batchSize ?? DEFAULT_CACHE_BATCH_SIZE;
   const bar = createProgress({ label: `teacher cache${part ? ` ${part.index}/${part.of}` : ''}`, total: Math.max(0, endRow - firstRow), unit: 'samples', quiet: o.quiet ?? false });
   o.log?.info(`teacher cache: ${endRow - firstRow} of ${rows} training samples → ${o.out} (${toShard - fromShard} of ${shardCount} shards, ${rowBytes} bytes a sample, taps [${taps.join(', ')}]${taps.length ? `, ${featureDtype} features` : ''})`);
 

@@ -11,6 +11,8 @@ import { CACHE_DTYPES } from '../../config/schema.js';
 export const CACHE_FORMAT = 'edge-distill-teacher-cache';
 export const INDEX_FILE = 'index.json';
 /** Default shard size: large enough for sequential reads, small enough to fan out and re-compute. */
+/** Teacher batch size while a cache is built. */
+export const DEFAULT_CACHE_BATCH_SIZE = 256;
 export const DEFAULT_SHARD_BYTES = 32 * 1024 * 1024;
 
 /** File name of global shard `k`. */

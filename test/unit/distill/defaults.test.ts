@@ -10,6 +10,9 @@ import { saveLayersModelToDir } from '../../../src/runtime/model-io.js';
 import { silentLogger } from '../../../src/core/progress.js';
 import { trainTeacher } from '../../../src/distill/train-teacher.js';
 import { DEFAULT_LOSS } from '../../../src/config/schema.js';
+import { buildLoss } from '../../../src/distill/losses/index.js';
+import { recipeLoss } from '../../../src/tune/space.js';
+import * as tf from '@tensorflow/tfjs';
 
 before(() => useBackend('wasm'));
 
@@ -29,7 +32,7 @@ test('default recipe: soft-kl 0.9 at T=1 + hard-ce 0.1 at lr 0.0094, plus featur
   assert.deepEqual(saved(a).loss.terms, [
     { kind: 'soft-kl', weight: 0.9, temperature: 1 },
     { kind: 'hard-ce', weight: 0.1 },
-    { kind: 'feature-mse', weight: 0.1, student: 'penultimate', teacher: 'penultimate' },
+    { kind: 'feature-mse', weight: 0.1, student: 'penultimate', teacher: 'penultimate', adapter: 'auto' },
   ]);
   assert.equal(saved(a).train.learningRate, 0.0094);
 
@@ -51,4 +54,31 @@ test('train-teacher keeps its own learning rate (0.002), not the distillation de
   const out = join(tmp('ed-defaults-'), 't');
   await trainTeacher({ data: 'mnist', trainLimit: 64, arch: 'mlp:hidden=8,depth=1', epochs: 1, out, quiet: true, log: silentLogger });
   assert.equal(saved(out).train.learningRate, 0.002);
+});
+
+test('a soft-kl term given without a temperature trains at T=1 (the default recipe), config.json records it, and the tune base recipe is that recipe', async () => {
+  const dir = tmp('ed-defaults-');
+  const teacher = await saveTinyModel({ inputShape: [28, 28, 1], classes: 10 });
+  const out = join(dir, 'explicit');
+  await distill({ config: { ...base, teacher: { path: teacher }, loss: { terms: [{ kind: 'soft-kl', weight: 0.9 }, { kind: 'hard-ce', weight: 0.1 }] } }, out, quiet: true, log: silentLogger });
+  const c = saved(out);
+  assert.deepEqual(c.loss.terms, [{ kind: 'soft-kl', weight: 0.9, temperature: 1 }, { kind: 'hard-ce', weight: 0.1 }]);
+  // config.json holds every value the run used: the whole train block, with its defaults.
+  assert.deepEqual(Object.keys(c.train).sort(), ['backend', 'batchSize', 'epochs', 'learningRate', 'minLrFactor', 'seed', 'warmupEpochs']);
+
+  // The loss the trainer builds from that config, on logits worked out by hand: teacher [ln 3, 0], student [0, 0].
+  // At T=1: p_t = [3/4, 1/4], p_s = [1/2, 1/2], KL = 3/4 ln(3/2) + 1/4 ln(1/2) = 0.130812; at T=4 (the old default)
+  // it would be 16 · KL(softmax([ln3/4, 0]) ‖ [1/2, 1/2]) = 0.14951.
+  const loss = buildLoss(c.loss, { addTrainable: () => {}, shapeOf: () => [], numClasses: 2, seed: 1 });
+  const parts = tf.tidy(() => {
+    const r = loss.compute({ logits: tf.tensor2d([[0, 0]]), features: {} }, { logits: tf.tensor2d([[Math.log(3), 0]]), features: {} }, tf.tensor1d([0], 'int32'));
+    return Object.fromEntries(Object.entries(r.parts).map(([k, v]) => [k, v.dataSync()[0]!]));
+  });
+  assert.ok(Math.abs(parts['soft-kl']! - (0.75 * Math.log(1.5) + 0.25 * Math.log(0.5))) < 1e-6, `soft-kl ${parts['soft-kl']}`);
+  assert.ok(Math.abs(parts['soft-kl']! - 0.130812) < 1e-5);
+
+  // The recipe search's first candidate is the recipe this run trained with, term for term.
+  const r = resolveDistillConfig(c);
+  assert.deepEqual(baseRecipe(r), { softWeight: 0.9, temperature: 1, featureWeight: 0, learningRate: 0.0094 });
+  assert.deepEqual(resolveDistillConfig({ ...c, loss: recipeLoss(baseRecipe(r)) }).loss, r.loss);
 });
