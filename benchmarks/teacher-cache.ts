@@ -18,10 +18,10 @@ import * as tf from '@tensorflow/tfjs';
 import { distill } from '../src/distill/index.js';
 import { initBackend, type BackendChoice } from '../src/runtime/backend.js';
 import { saveLayersModelToDir } from '../src/runtime/model-io.js';
-import { studentFamilies } from '../src/distill/students/index.js';
+import { studentFamilies } from '../src/students/index.js';
 import { onnxToLayers } from '../test/helpers/onnx-to-layers.js';
 import { saveAsGraphModel } from '../test/helpers/graph-model-writer.js';
-import { loadTeacher } from '../src/distill/teachers/index.js';
+import { loadTeacher } from '../src/teachers/index.js';
 import { meanStd, pctPm } from './stats.js';
 
 const { values } = parseArgs({

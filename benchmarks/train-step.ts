@@ -13,7 +13,7 @@
 // take the most time in one training step.
 // Prints a table and one JSON line per (model, backend).
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from '../src/distill/adam.js';
+import { Adam } from '../src/train/adam.js';
 import { initBackend } from '../src/runtime/backend.js';
 import { registerWasmTrainingKernels } from '../src/runtime/wasm-training/index.js';
 import { setSimdEnabled } from '../src/runtime/wasm-training/simd/module.js';

@@ -6,15 +6,15 @@ export { initBackend, BACKEND_CHOICES, type BackendChoice, type BackendInfo } fr
 export { loadLayersModelFromFile, saveLayersModelToDir, readModelArtifacts } from './runtime/model-io.js';
 export { distill, resolveDistillConfig, type DistillOptions, type DistillResult, type RunMetrics, type ArchitectureRecord } from './distill/index.js';
 export { trainTeacher, type TrainTeacherOptions } from './distill/train-teacher.js';
-export { trainStudent, type TrainInput, type TrainResult, type EpochRecord } from './distill/trainer.js';
-export { studentFamilies } from './distill/students/index.js';
-export { lossTerms, buildLoss } from './distill/losses/index.js';
-export { chooseStudent } from './distill/sizing.js';
+export { trainStudent, type TrainInput, type TrainResult, type EpochRecord } from './train/trainer.js';
+export { studentFamilies } from './students/index.js';
+export { lossTerms, buildLoss } from './losses/index.js';
+export { chooseStudent } from './students/sizing.js';
 export { openDataset, type OpenDatasetOptions } from './data/index.js';
-export { loadTeacher, teacherKinds, ModelTeacher, type TeacherKind } from './distill/teachers/index.js';
-export { inspectTeacher, formatReport, type TeacherReport } from './distill/teachers/inspect.js';
-export { buildCache, mergeCaches, CacheReader, type BuildCacheOptions } from './distill/teacher-cache/index.js';
-export { liveTeacherOutputs, type TeacherOutputs } from './distill/teacher-outputs.js';
+export { loadTeacher, teacherKinds, ModelTeacher, type TeacherKind } from './teachers/index.js';
+export { inspectTeacher, formatReport, type TeacherReport } from './teachers/inspect.js';
+export { buildCache, mergeCaches, CacheReader, type BuildCacheOptions } from './teachers/cache/index.js';
+export { liveTeacherOutputs, type TeacherOutputs } from './teachers/outputs.js';
 export * from './config/schema.js';
 export {
   exportModel,

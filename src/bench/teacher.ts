@@ -12,7 +12,7 @@ import type { Logger } from '../core/progress.js';
 import { fileSetBytes, tfjsModelFiles } from './artifact-files.js';
 import type { ExportManifest, RunConfig } from './run-dir.js';
 import type { ModelRef } from './types.js';
-import { isIdentity } from '../distill/teachers/preprocess.js';
+import { isIdentity } from '../teachers/preprocess.js';
 import type { TeacherConfig } from '../config/schema.js';
 
 /** How the bench runs a teacher: a tfjs LayersModel, a tfjs GraphModel, or an ONNX file. */
@@ -72,7 +72,7 @@ export type TeacherOnnxFile = { ok: true; ref: ModelRef } | { ok: false; reason:
  * scores are the file's first output can be measured: the runners read the first output.
  */
 export async function teacherOnnxFile(teacher: Record<string, unknown> & { path: string }): Promise<TeacherOnnxFile> {
-  const { loadTeacher } = await import('../distill/teachers/index.js');
+  const { loadTeacher } = await import('../teachers/index.js');
   let t;
   try {
     t = await loadTeacher(teacher as never);

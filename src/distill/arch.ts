@@ -1,5 +1,5 @@
 import { UserError } from '../core/errors.js';
-import { studentFamilies } from './students/index.js';
+import { studentFamilies } from '../students/index.js';
 
 /**
  * Parses an architecture spec: `FAMILY` (its default member) or `FAMILY:key=value,key=value`

@@ -16,7 +16,7 @@ import { alignedRows } from '../core/table.js';
 import { readJsonFile } from '../config/load.js';
 import { loadLayersModelFromFile, saveLayersModelToDir } from '../runtime/model-io.js';
 import { loadTf } from '../runtime/backend.js';
-import type { EpochRecord, TrainResult } from './trainer.js';
+import type { EpochRecord, TrainResult } from '../train/trainer.js';
 
 /** The run directory's table of trained candidates. */
 export const CANDIDATES_FILE = 'candidates.json';

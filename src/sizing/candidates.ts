@@ -1,6 +1,6 @@
 /** The members of a student family as sizing candidates: built once each for their parameter count. */
 import type { IOSpec, StudentFamily } from '../core/types.js';
-import { BYTES_PER_WEIGHT, paramCountOf, type WeightPrecision } from '../distill/sizing.js';
+import { BYTES_PER_WEIGHT, paramCountOf, type WeightPrecision } from '../students/sizing.js';
 
 /** A family member considered for a latency budget. */
 export interface Candidate<P = unknown> {

@@ -5,7 +5,7 @@
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/progress.js';
 import type { Dataset, IOSpec, StudentFamily } from '../core/types.js';
-import type { WeightPrecision } from '../distill/sizing.js';
+import type { WeightPrecision } from '../students/sizing.js';
 import { candidatesOf } from './candidates.js';
 import { createTargetMeasurer } from './measure.js';
 import { candidateTable, type SizingReport } from './report.js';

@@ -4,7 +4,7 @@
  */
 import { UserError } from '../core/errors.js';
 import { loadTarget, targetPrecisions, type Target } from '../config/target.js';
-import type { WeightPrecision } from '../distill/sizing.js';
+import type { WeightPrecision } from '../students/sizing.js';
 
 /** Bytes-per-weight class of each artifact precision (int8 and uint8 are one byte a weight, uint16 two). */
 const WEIGHTS_OF_PRECISION: Record<string, WeightPrecision> = { fp32: 'float32', float16: 'float16', uint16: 'float16', uint8: 'uint8', int8: 'uint8' };

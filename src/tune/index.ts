@@ -5,10 +5,10 @@ import type { Dataset, IOSpec, StudentFamily, Teacher } from '../core/types.js';
 import type { Logger } from '../core/progress.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/files.js';
 import type { TrainConfig, TuneConfig } from '../config/schema.js';
-import { trainStudent, type EpochRecord } from '../distill/trainer.js';
-import type { TeacherOutputs } from '../distill/teacher-outputs.js';
-import { predictSplit } from '../distill/evaluate.js';
-import { agreementOf } from '../distill/evaluate.js';
+import { trainStudent, type EpochRecord } from '../train/trainer.js';
+import type { TeacherOutputs } from '../teachers/outputs.js';
+import { predictSplit } from '../train/evaluate.js';
+import { agreementOf } from '../train/evaluate.js';
 import { halvingSchedule, scheduleCost, successiveHalving, type Rung } from './halving.js';
 import { describeRecipe, recipeFlags, recipeLoss, sampleRecipes, sampleScratch, type Recipe } from './space.js';
 

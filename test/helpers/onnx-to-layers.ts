@@ -7,7 +7,7 @@
  * Handles the ops of the fixtures (Conv, Relu, MaxPool, Flatten with its shape-arithmetic chain, Gemm, Softmax).
  */
 import * as tf from '@tensorflow/tfjs';
-import { decodeModel, tensorFloats, toNumber, valueShape, type OnnxAttribute, type OnnxNode } from '../../src/distill/teachers/onnx/proto.js';
+import { decodeModel, tensorFloats, toNumber, valueShape, type OnnxAttribute, type OnnxNode } from '../../src/teachers/onnx/proto.js';
 
 const IGNORED = new Set(['Shape', 'Constant', 'Slice', 'Concat', 'Reshape', 'Gather', 'Unsqueeze']);
 

@@ -6,7 +6,7 @@ import { UserError } from '../../core/errors.js';
 import { readJsonFile } from '../../config/load.js';
 import { BACKEND_CHOICES } from '../../runtime/backend.js';
 import { CACHE_DEFAULTS, DATA_DEFAULTS, TRAIN_DEFAULTS } from '../../config/schema.js';
-import { DEFAULT_CACHE_BATCH_SIZE } from '../../distill/teacher-cache/format.js';
+import { DEFAULT_CACHE_BATCH_SIZE } from '../../teachers/cache/format.js';
 import { parseFeatureFlag, setPath } from '../flags.js';
 import { applyTeacherFlags, TEACHER_OPTIONS } from '../teacher-flags.js';
 
@@ -47,7 +47,7 @@ export const command: Command = {
     const [sub, ...slices] = positionals;
     if (sub !== undefined && sub !== 'merge') throw new UserError(`cache: unknown subcommand "${sub}". Must be one of [merge] (see edge-distill cache --help)`);
     if (sub === 'merge') {
-      const { mergeCaches } = await import('../../distill/teacher-cache/index.js');
+      const { mergeCaches } = await import('../../teachers/cache/index.js');
       const idx = await mergeCaches(slices, out);
       console.log(`merged ${slices.length} slices into ${out}: ${idx.rows} samples in ${idx.shards.length} shards (${mb(idx.shards.reduce((a, s) => a + s.bytes, 0))})`);
       return;
@@ -69,9 +69,9 @@ export const command: Command = {
 
     const { resolveDistillConfig, openConfiguredData, checkTeacherData, probeOnData } = await import('../../distill/index.js');
     const { initBackend } = await import('../../runtime/backend.js');
-    const { loadTeacher } = await import('../../distill/teachers/index.js');
-    const { teacherTapsOf } = await import('../../distill/loss-check.js');
-    const { buildCache, assertCacheable } = await import('../../distill/teacher-cache/index.js');
+    const { loadTeacher } = await import('../../teachers/index.js');
+    const { teacherTapsOf } = await import('../../train/loss-check.js');
+    const { buildCache, assertCacheable } = await import('../../teachers/cache/index.js');
     const { stderrLogger } = await import('../../core/progress.js');
     const cfg = resolveDistillConfig(c, v.config ? String(v.config) : 'flags');
     assertCacheable(cfg);

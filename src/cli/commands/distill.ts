@@ -83,7 +83,7 @@ export async function settleTeacher(config: Record<string, unknown>, v: Record<s
   if (config.teacher !== undefined) return;
   const terms = loss?.terms;
   if (terms) {
-    const { lossTerms } = await import('../../distill/losses/index.js');
+    const { lossTerms } = await import('../../losses/index.js');
     const needing = terms.filter((t) => t.weight > 0 && lossTerms.get(t.kind).needsTeacher).map((t) => t.kind);
     if (needing.length === 0) {
       config.teacher = null;

@@ -17,7 +17,7 @@ export const command: Command = {
     if (!c.teacher) throw new UserError('--teacher: missing; give the tfjs model.json or .onnx file to inspect');
     const { initBackend } = await import('../../runtime/backend.js');
     await initBackend('auto');
-    const { inspectTeacher, formatReport } = await import('../../distill/teachers/inspect.js');
+    const { inspectTeacher, formatReport } = await import('../../teachers/inspect.js');
     const r = await inspectTeacher(c.teacher as { path: string });
     console.log(v.json ? JSON.stringify(r, null, 2) : formatReport(r));
   },

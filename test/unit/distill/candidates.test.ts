@@ -7,13 +7,13 @@ import { useBackend } from '../../helpers/backend.js';
 import { bandDataset, tmp } from '../../helpers/tiny.js';
 import { pickCandidate, topCandidates, trainCandidates, type CandidateChoice } from '../../../src/distill/candidates.js';
 import { distill } from '../../../src/distill/index.js';
-import { trainStudent } from '../../../src/distill/trainer.js';
-import { predictSplit, agreementOf } from '../../../src/distill/evaluate.js';
-import { mlpFamily } from '../../../src/distill/students/mlp.js';
+import { trainStudent } from '../../../src/train/trainer.js';
+import { predictSplit, agreementOf } from '../../../src/train/evaluate.js';
+import { mlpFamily } from '../../../src/students/mlp.js';
 import { TrainConfig } from '../../../src/config/schema.js';
 import { silentLogger } from '../../../src/core/progress.js';
 import { loadLayersModelFromFile } from '../../../src/runtime/model-io.js';
-import { countParams } from '../../../src/distill/students/layers.js';
+import { countParams } from '../../../src/students/layers.js';
 import { openDataset } from '../../../src/data/index.js';
 
 before(() => useBackend('wasm'));

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { useBackend } from '../../helpers/backend.js';
 import { saveTinyModel, tmp } from '../../helpers/tiny.js';
 import { distill, baseRecipe, resolveDistillConfig } from '../../../src/distill/index.js';
-import { mlpFamily } from '../../../src/distill/students/mlp.js';
+import { mlpFamily } from '../../../src/students/mlp.js';
 import { saveLayersModelToDir } from '../../../src/runtime/model-io.js';
 import { silentLogger } from '../../../src/core/progress.js';
 import { trainTeacher } from '../../../src/distill/train-teacher.js';
 import { DEFAULT_LOSS } from '../../../src/config/schema.js';
-import { buildLoss } from '../../../src/distill/losses/index.js';
+import { buildLoss } from '../../../src/losses/index.js';
 import { recipeLoss } from '../../../src/tune/space.js';
 import * as tf from '@tensorflow/tfjs';
 

@@ -2,7 +2,7 @@
 // kernel is not registered), and both match Adam written out in float64 by hand.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Adam } from '../../../src/distill/adam.js';
+import { Adam } from '../../../src/train/adam.js';
 import { ADAM_KERNEL } from '../../../src/runtime/wasm-training/adam-update.js';
 import { random, setup, tf } from './wasm-helpers.js';
 

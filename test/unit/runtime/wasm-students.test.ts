@@ -1,7 +1,7 @@
 // Every registered student family trains on wasm with the same gradients as on cpu: the smallest configuration of
 // its grid and the deepest one at that width, on MNIST-shaped input.
 import { before, describe, test } from 'node:test';
-import { studentFamilies } from '../../../src/distill/students/index.js';
+import { studentFamilies } from '../../../src/students/index.js';
 import type { IOSpec } from '../../../src/core/types.js';
 import { assertSameGradients, host, setup } from './wasm-helpers.js';
 

@@ -4,7 +4,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { dsconvStudent, tinyCnn } from '../../../benchmarks/models.js';
-import { Adam } from '../../../src/distill/adam.js';
+import { Adam } from '../../../src/train/adam.js';
 import { registerWasmTrainingKernels, restoreStockWasmKernels } from '../../../src/runtime/wasm-training/index.js';
 import { assertSameGradients, host, setup, tf } from './wasm-helpers.js';
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bandDataset, tmp } from '../../helpers/tiny.js';
 import { useBackend } from '../../helpers/backend.js';
-import { mlpFamily } from '../../../src/distill/students/mlp.js';
+import { mlpFamily } from '../../../src/students/mlp.js';
 import { silentLogger } from '../../../src/core/progress.js';
 import { UserError } from '../../../src/core/errors.js';
 import { loadSizingTarget, sizeByLatency, type LoadedTarget } from '../../../src/sizing/index.js';

@@ -6,13 +6,13 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../helpers/backend.js';
 import { FORMS } from '../../helpers/fixtures.js';
 import { bandDataset, tmp } from '../../helpers/tiny.js';
-import { loadTeacher, type ModelTeacher } from '../../../src/distill/teachers/index.js';
-import { buildCache, CacheReader, mergeCaches, assertCacheable } from '../../../src/distill/teacher-cache/index.js';
+import { loadTeacher, type ModelTeacher } from '../../../src/teachers/index.js';
+import { buildCache, CacheReader, mergeCaches, assertCacheable } from '../../../src/teachers/cache/index.js';
 import { fromHalf, toHalf } from '../../../src/core/float16.js';
-import { cacheKeyParts } from '../../../src/distill/teacher-cache/key.js';
-import { trainStudent } from '../../../src/distill/trainer.js';
-import { studentFamilies } from '../../../src/distill/students/index.js';
-import { liveTeacherOutputs, type TeacherOutputs } from '../../../src/distill/teacher-outputs.js';
+import { cacheKeyParts } from '../../../src/teachers/cache/key.js';
+import { trainStudent } from '../../../src/train/trainer.js';
+import { studentFamilies } from '../../../src/students/index.js';
+import { liveTeacherOutputs, type TeacherOutputs } from '../../../src/teachers/outputs.js';
 import { TrainConfig } from '../../../src/config/schema.js';
 import { silentLogger } from '../../../src/core/progress.js';
 import { UserError } from '../../../src/core/errors.js';
@@ -183,7 +183,7 @@ test('reading rows keeps a bounded number of shard files open', async () => {
 });
 
 test('cache use: auto caches from the second pass over the training split on; off/on are obeyed; a loss without teacher terms never caches', async () => {
-  const { cacheDecision } = await import('../../../src/distill/teacher-cache/index.js');
+  const { cacheDecision } = await import('../../../src/teachers/cache/index.js');
   const { DistillConfig } = await import('../../../src/config/schema.js');
   const data = bandDataset(); // 160 training samples
   const cfg = (o: object) => DistillConfig.parse({ teacher: { path: 't' }, ...o });
@@ -199,7 +199,7 @@ test('cache use: auto caches from the second pass over the training split on; of
 });
 
 test('a run reuses a cache that fits, rebuilds it on request, and refuses a directory that is not a cache', async () => {
-  const { openRunCache } = await import('../../../src/distill/teacher-cache/index.js');
+  const { openRunCache } = await import('../../../src/teachers/cache/index.js');
   const { DistillConfig } = await import('../../../src/config/schema.js');
   const data = bandDataset();
   const config = DistillConfig.parse({ teacher: { path: FORMS.onnx.path } });

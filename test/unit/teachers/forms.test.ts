@@ -8,7 +8,7 @@ import { FORMS, TEACHERS } from '../../helpers/fixtures.js';
 import { tmp } from '../../helpers/tiny.js';
 import { layersToGraphModel, saveAsGraphModel } from '../../helpers/graph-model-writer.js';
 import { onnxToLayers } from '../../helpers/onnx-to-layers.js';
-import { loadTeacher } from '../../../src/distill/teachers/index.js';
+import { loadTeacher } from '../../../src/teachers/index.js';
 import { loadLayersModelFromFile } from '../../../src/runtime/model-io.js';
 
 before(() => useBackend('wasm'));

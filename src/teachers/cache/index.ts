@@ -1,0 +1,106 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../../core/errors.js';
+import type { Dataset } from '../../core/types.js';
+import type { Logger } from '../../core/progress.js';
+import type { DistillConfig } from '../../config/schema.js';
+import type { ModelTeacher } from '../model-teacher.js';
+import type { TeacherOutputs } from '../outputs.js';
+import { buildCache } from './build.js';
+import { CacheReader, checkCacheFits, readCacheIndex } from './reader.js';
+import { cacheKeyParts } from './key.js';
+import { INDEX_FILE } from './format.js';
+
+export { buildCache, type BuildCacheOptions } from './build.js';
+export { CacheReader, readCacheIndex } from './reader.js';
+export { mergeCaches } from './merge.js';
+export { CacheIndex } from './format.js';
+
+/** The run-local cache directory (removed when the run finishes). */
+export const RUN_CACHE_DIR = 'teacher-cache';
+
+/** True when a config turns on random data augmentation (a field the data config does not have yet). */
+export function augmentationEnabled(c: { data: object }): boolean {
+  const a = (c.data as { augment?: unknown }).augment;
+  return Boolean(a) && !(typeof a === 'object' && Object.keys(a as object).length === 0);
+}
+
+/**
+ * Refuses a cache when augmentation is on: the cache holds the teacher's outputs for the un-augmented images, so
+ * augmented batches would be trained against targets for other pixels.
+ */
+export function assertCacheable(c: { data: object }): void {
+  if (augmentationEnabled(c)) {
+    throw new UserError('teacher cache: the config turns on data augmentation (data.augment), but a cache holds teacher outputs for un-augmented images only; use --no-cache (cache.use: "off") so the teacher sees each augmented batch');
+  }
+}
+
+/** Where a run's cache lives: the configured dir, or RUN/teacher-cache. */
+export function cacheDirFor(c: DistillConfig, out: string): { dir: string; shared: boolean } {
+  return c.cache.dir ? { dir: c.cache.dir, shared: true } : { dir: join(out, RUN_CACHE_DIR), shared: false };
+}
+
+/** Whether a run uses the cache, and why (for the log). */
+export function cacheDecision(c: DistillConfig, data: Dataset, needsTeacher: boolean): { use: boolean; why: string } {
+  if (!needsTeacher) return { use: false, why: 'the loss does not read the teacher' };
+  if (c.cache.use === 'off') return { use: false, why: 'off (--no-cache)' };
+  if (c.cache.use === 'on') return { use: true, why: 'on' };
+  const size = data.size('train');
+  // A recipe search trains many students (trials, then finals); --candidates K trains K.
+  if (c.tune) return { use: true, why: 'the recipe search trains many students on the same teacher outputs' };
+  const passes = (c.student.candidates ?? 1) * c.train.epochs * Math.min(size, c.data.trainLimit ?? Infinity);
+  return passes > size
+    ? { use: true, why: `training runs the teacher over ${passes} samples, the cache over ${size} once` }
+    : { use: false, why: `training runs the teacher over ${passes} samples, fewer than the ${size} a cache would compute (--cache DIR to force)` };
+}
+
+/**
+ * Refuses, before anything is written, an existing cache directory that cannot serve this run (another teacher,
+ * data, options or taps), unless `rebuild` is set.
+ */
+export async function precheckCache(dir: string, teacher: ModelTeacher, data: Dataset, taps: readonly string[], c: DistillConfig, rebuild: boolean): Promise<void> {
+  if (rebuild || !existsSync(dir) || readdirSync(dir).length === 0) return;
+  const index = await readCacheIndex(dir);
+  checkCacheFits(dir, index, await cacheKeyParts(teacher, data, taps, c.cache.dtype));
+}
+
+export interface RunCacheOptions {
+  config: DistillConfig;
+  teacher: ModelTeacher;
+  data: Dataset;
+  taps: readonly string[];
+  dir: string;
+  rebuild: boolean;
+  log: Logger;
+  quiet: boolean;
+}
+
+/**
+ * The cache a run trains from: reused when it fits, rebuilt with `rebuild`, built when missing. A directory holding
+ * something else is refused.
+ */
+export async function openRunCache(o: RunCacheOptions): Promise<TeacherOutputs> {
+  assertCacheable(o.config);
+  const want = await cacheKeyParts(o.teacher, o.data, o.taps, o.config.cache.dtype);
+  const has = existsSync(join(o.dir, INDEX_FILE));
+  if (!has && existsSync(o.dir) && readdirSync(o.dir).length > 0) {
+    throw new UserError(`--cache ${o.dir}: exists, is not empty and is not a teacher cache (no ${INDEX_FILE}); choose another directory`);
+  }
+  if (has && !o.rebuild) {
+    const r = await CacheReader.open(o.dir, want);
+    o.log.info(`teacher outputs: reusing ${r.description}`);
+    return r;
+  }
+  if (has) await rm(o.dir, { recursive: true, force: true });
+  try {
+    await buildCache({ teacher: o.teacher, data: o.data, taps: o.taps, featureDtype: o.config.cache.dtype, out: o.dir, log: o.log, quiet: o.quiet });
+  } catch (e) {
+    // Runs sharing a --cache DIR may build it at the same time: the first rename wins and the others use its cache.
+    if (!existsSync(join(o.dir, INDEX_FILE))) throw e;
+    o.log.info(`teacher cache: another process finished ${o.dir} first; using it`);
+  }
+  const r = await CacheReader.open(o.dir, want);
+  o.log.info(`teacher outputs: ${r.description}`);
+  return r;
+}

@@ -1,0 +1,195 @@
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../core/errors.js';
+import type { Dataset, LossContext, Outputs, Teacher } from '../core/types.js';
+import { createProgress, type Logger } from '../core/progress.js';
+import { closestNames } from '../core/names.js';
+import type { LossConfig, TrainConfig } from '../config/schema.js';
+import { buildLoss } from '../losses/index.js';
+import { Adam, cosineWithWarmup } from './adam.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
+import { liveTeacherOutputs, type TeacherOutputs } from '../teachers/outputs.js';
+
+/** One epoch's record in metrics.json. */
+export interface EpochRecord {
+  epoch: number;
+  /** Mean combined loss over the epoch's steps. */
+  trainLoss: number;
+  /** Learning rate at the epoch's last step. */
+  lr: number;
+  valAccuracy: number;
+  teacherValAccuracy?: number;
+  /** Top-1 agreement of student and teacher on the val split. */
+  valAgreement?: number;
+  seconds: number;
+}
+
+export interface TrainInput {
+  student: tf.LayersModel;
+  teacher?: Teacher | undefined;
+  /** Where training batches get the teacher's outputs (e.g. a teacher cache); default: the live teacher. */
+  teacherOutputs?: TeacherOutputs | undefined;
+  data: Dataset;
+  loss: LossConfig;
+  train: TrainConfig;
+  /** Use at most this many training samples per epoch. */
+  trainLimit?: number | undefined;
+  /** Where to checkpoint each epoch (and resume from, when it holds one). */
+  checkpointDir?: string | undefined;
+  log: Logger;
+  quiet?: boolean;
+  /** Called after each epoch (and its checkpoint) with the epoch's record. */
+  onEpoch?: (rec: EpochRecord) => void;
+  /** Stops training (with an AbortError) at the next step or epoch boundary; the last checkpoint stays. */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  history: EpochRecord[];
+  /** Epoch the run resumed after (0 for a fresh run). */
+  resumedFrom: number;
+}
+
+/** Shapes of the named layer outputs, without the batch dimension; unknown names are a UserError. */
+function studentTap(model: tf.LayersModel, name: string): tf.SymbolicTensor {
+  try {
+    return model.getLayer(name).output as tf.SymbolicTensor;
+  } catch {
+    const names = model.layers.map((l) => l.name);
+    throw new UserError(`student has no layer "${name}" to tap (nearest: ${closestNames(name, names).join(', ')})`);
+  }
+}
+
+/**
+ * Trains `student` with the combined loss against `teacher` on `data`: Adam, cosine schedule with warm-up, seeded
+ * shuffling (epoch e uses seed+e, so a resumed run sees the same order), a checkpoint after every epoch, and
+ * per-epoch validation. A non-finite loss stops with a UserError naming epoch and step; the last good
+ * checkpoint stays.
+ */
+export async function trainStudent(input: TrainInput): Promise<TrainResult> {
+  const { student, teacher, data, train, log } = input;
+  const trainables: tf.Variable[] = [];
+  const studentTaps = new Map<string, tf.SymbolicTensor>();
+  const teacherShapes = new Map<string, number[]>();
+
+  // Probe the teacher once to learn its tap shapes (works for every kind of teacher).
+  const lossCfg = input.loss;
+  const ctx: LossContext = {
+    addTrainable: (v) => trainables.push(v),
+    shapeOf: (side, tap) => {
+      if (side === 'student') {
+        const t = studentTap(student, tap);
+        studentTaps.set(tap, t);
+        return t.shape.slice(1) as number[];
+      }
+      const s = teacherShapes.get(tap);
+      if (!s) throw new Error(`teacher tap ${tap} was not probed`);
+      return s;
+    },
+    numClasses: data.numClasses,
+    seed: train.seed,
+  };
+  const { parseLossTerms } = await import('../losses/index.js');
+  const teacherTaps = [...new Set(parseLossTerms(lossCfg).flatMap((p) => p.term.taps(p.params).teacher))];
+  const source = input.teacherOutputs ?? (teacher ? liveTeacherOutputs(teacher) : undefined);
+  if (teacherTaps.length > 0) {
+    if (!source) throw new UserError('feature-mse needs a teacher (--teacher)');
+    for (const [t, s] of Object.entries(await source.tapShapes(teacherTaps))) teacherShapes.set(t, s);
+  }
+  const loss = buildLoss(lossCfg, ctx);
+  if (loss.needsTeacher && !source) throw new UserError('the loss has teacher terms (soft-kl / feature-mse) but no teacher was given; pass --teacher or use --loss hard-ce=1');
+  for (const t of loss.taps.student) if (!studentTaps.has(t)) studentTaps.set(t, studentTap(student, t));
+  const tapNames = [...studentTaps.keys()];
+  const head = tapNames.length === 0 ? student : tf.model({ inputs: student.inputs, outputs: [student.outputs[0]!, ...tapNames.map((n) => studentTaps.get(n)!)] });
+
+  const studentVars = student.trainableWeights.map((w) => w.read() as tf.Variable);
+  const vars = [...studentVars, ...trainables];
+  const adam = new Adam(vars);
+
+  const nTrain = Math.min(data.size('train'), input.trainLimit ?? Infinity);
+  const stepsPerEpoch = Math.ceil(nTrain / train.batchSize);
+  const totalSteps = stepsPerEpoch * train.epochs;
+  const warmup = Math.round(train.warmupEpochs * stepsPerEpoch);
+  let history: EpochRecord[] = [];
+  let startEpoch = 0;
+
+  if (input.checkpointDir) {
+    const ck = await loadCheckpoint(input.checkpointDir);
+    if (ck) {
+      student.setWeights(ck.model);
+      trainables.forEach((v, i) => v.assign(ck.extra[i]!));
+      adam.restore(ck.optimizer, ck.meta.step);
+      history = ck.meta.history as EpochRecord[];
+      startEpoch = ck.meta.epoch;
+      tf.dispose([...ck.model, ...ck.extra, ...ck.optimizer]);
+      log.info(`resuming after epoch ${startEpoch} of ${train.epochs} (step ${adam.step})`);
+    }
+  }
+
+  const teacherVal = teacher ? await predictTeacherSplit(teacher, data, 'val') : undefined;
+  let teacherValAcc: number | undefined;
+
+  for (let epoch = startEpoch; epoch < train.epochs; epoch++) {
+    const t0 = performance.now();
+    const bar = createProgress({ label: `epoch ${epoch + 1}/${train.epochs}`, total: stepsPerEpoch, unit: 'steps', quiet: input.quiet ?? false });
+    let lossSum = 0;
+    let steps = 0;
+    let lr = train.learningRate;
+    for await (const b of data.batches('train', train.batchSize, { shuffleSeed: train.seed * 1000 + epoch, limit: nTrain })) {
+      if (input.signal?.aborted) {
+        tf.dispose([b.x, b.y]);
+        break;
+      }
+      lr = cosineWithWarmup(adam.step, totalSteps, train.learningRate, warmup, train.minLrFactor);
+      const tOut: Outputs | undefined = loss.needsTeacher ? await source!.forBatch(b, loss.taps.teacher) : undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const out = head.apply(b.x, { training: true });
+        const arr = Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
+        const features: Record<string, tf.Tensor> = {};
+        tapNames.forEach((n, i) => (features[n] = arr[i + 1]!));
+        return loss.compute({ logits: arr[0]!, features }, tOut, b.y).total;
+      }, vars);
+      const v = (await value.data())[0]!;
+      if (!Number.isFinite(v)) {
+        tf.dispose([value, b.x, b.y, ...Object.values(grads)]);
+        if (tOut) tf.dispose([tOut.logits, ...Object.values(tOut.features)]);
+        const keep = input.checkpointDir && startEpoch + history.length > 0 ? `; the last good checkpoint (epoch ${epoch}) is kept in ${input.checkpointDir}` : '';
+        throw new UserError(`training diverged: the loss is ${v} at epoch ${epoch + 1}, step ${steps + 1}${keep}. Lower the learning rate (--lr) or check the data`);
+      }
+      adam.apply(vars.map((x) => grads[x.name]!), lr);
+      tf.dispose([value, b.x, b.y, ...Object.values(grads)]);
+      if (tOut) tf.dispose([tOut.logits, ...Object.values(tOut.features)]);
+      lossSum += v;
+      steps++;
+      bar.tick(1, `loss ${v.toFixed(4)} lr ${lr.toExponential(2)}`);
+    }
+    if (input.signal?.aborted) break; // a partial epoch is neither validated nor checkpointed
+    const val = await predictSplit(student, data, 'val');
+    const rec: EpochRecord = { epoch: epoch + 1, trainLoss: lossSum / Math.max(1, steps), lr, valAccuracy: agreementOf(val.preds, val.labels), seconds: (performance.now() - t0) / 1000 };
+    if (teacherVal) {
+      teacherValAcc ??= agreementOf(teacherVal, val.labels);
+      rec.teacherValAccuracy = teacherValAcc;
+      rec.valAgreement = agreementOf(val.preds, teacherVal);
+    }
+    history.push(rec);
+    bar.done(`loss ${rec.trainLoss.toFixed(4)} val acc ${(rec.valAccuracy * 100).toFixed(2)}%${rec.valAgreement !== undefined ? ` agreement ${(rec.valAgreement * 100).toFixed(2)}%` : ''} (${rec.seconds.toFixed(1)}s)`);
+    if (input.checkpointDir) {
+      await saveCheckpoint(input.checkpointDir, {
+        meta: { epoch: epoch + 1, step: adam.step, history, counts: { model: student.weights.length, extra: trainables.length, optimizer: 2 * vars.length } },
+        model: student.weights.map((w) => w.read()),
+        extra: trainables,
+        optimizer: adam.state(),
+      });
+    }
+    input.onEpoch?.(rec);
+    if (input.signal?.aborted) break;
+  }
+  if (input.signal?.aborted) {
+    adam.dispose();
+    trainables.forEach((v) => v.dispose());
+    throw new DOMException('training aborted', 'AbortError');
+  }
+  adam.dispose();
+  trainables.forEach((v) => v.dispose());
+  return { history, resumedFrom: startEpoch };
+}
