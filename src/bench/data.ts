@@ -1,14 +1,14 @@
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/progress.js';
 import { openDataset } from '../data/index.js';
-import type { RunConfig } from './run-dir.js';
+import type { DataSpec } from '../config/schema.js';
 import type { TestData } from './types.js';
 
 /**
  * The run's test split (the same data spec and split seed as training) as flat arrays, at most `limit` samples in
  * the stored order, so every runtime predicts the same images.
  */
-export async function loadTestData(data: RunConfig['data'], opts: { limit?: number; log?: Logger } = {}): Promise<TestData & { spec: string; name: string }> {
+export async function loadTestData(data: DataSpec, opts: { limit?: number; log?: Logger } = {}): Promise<TestData & { spec: string; name: string }> {
   const ds = await openDataset(data.spec, {
     seed: data.seed,
     ...(data.inputShape ? { inputShape: data.inputShape } : {}),

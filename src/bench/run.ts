@@ -10,7 +10,8 @@ import { createProgress, silentLogger, type Logger } from '../core/progress.js';
 import { builtinTargetsDir, loadTargets, targetPrecisions, type Target } from '../config/target.js';
 import { loadTf } from '../runtime/backend.js';
 import { loadTestData } from './data.js';
-import { describeSource, readExportManifest, readRunConfig, resolveTeacherPath } from './run-dir.js';
+import { describeSource, readRunExports } from '../run-dir/manifest.js';
+import { readRunConfigWithTeacher, resolveTeacherPath } from '../run-dir/run-config.js';
 import { preprocessImages, teacherKindOf, teacherOnnx, teacherOnnxFile, teacherPreprocessOf, teacherSkipReason, teacherTfjs, type TeacherOnnx, type TeacherOnnxFile } from './teacher.js';
 import { createResources } from './resources.js';
 import { runnerFor } from './runners/registry.js';
@@ -54,8 +55,8 @@ function selectTargets(loaded: { path: string; target: Target }[], only: string[
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const log = opts.log ?? silentLogger;
   const runDir = resolve(opts.runDir);
-  const config = await readRunConfig(runDir);
-  const { manifest, exportDir } = await readExportManifest(runDir);
+  const config = await readRunConfigWithTeacher(runDir, '--run');
+  const { manifest, exportDir } = await readRunExports(runDir);
   const targets = selectTargets(await loadTargets(opts.targets?.length ? opts.targets : [join(builtinTargetsDir(), '*.json')]), opts.only);
   const teacherPath = resolveTeacherPath(runDir, config.teacher.path);
   const teacherKind = await teacherKindOf(teacherPath);

@@ -10,7 +10,7 @@ import { UserError } from '../core/errors.js';
 import type { Artifact } from '../core/types.js';
 import type { Logger } from '../core/progress.js';
 import { fileSetBytes, tfjsModelFiles } from './artifact-files.js';
-import type { ExportManifest, RunConfig } from './run-dir.js';
+import type { DataSpec } from '../config/schema.js';
 import type { ModelRef } from './types.js';
 import { isIdentity } from '../teachers/preprocess.js';
 import type { TeacherConfig } from '../config/schema.js';
@@ -128,7 +128,7 @@ export interface ExportApi {
     precisions: string[];
     data?: { spec: string; seed?: number; inputShape?: number[]; mean?: number[]; std?: number[] };
     log?: Logger;
-  }): Promise<ExportManifest>;
+  }): Promise<{ artifacts: Artifact[] }>;
 }
 
 /** An ONNX teacher, or why there is none; `cleanup` removes the temporary export. */
@@ -143,7 +143,7 @@ export async function loadExportApi(): Promise<ExportApi> {
  * Exports the teacher to ONNX fp32 with the export stage, into a temporary folder. When the export stage cannot
  * convert the teacher, the teacher's rows on onnxruntime targets are "skipped: teacher has no ONNX export (...)".
  */
-export async function teacherOnnx(modelJsonPath: string, data: RunConfig['data'], log: Logger, loadApi = loadExportApi): Promise<TeacherOnnx> {
+export async function teacherOnnx(modelJsonPath: string, data: DataSpec, log: Logger, loadApi = loadExportApi): Promise<TeacherOnnx> {
   const api = await loadApi();
   const tmp = await mkdtemp(join(tmpdir(), 'edge-distill-teacher-onnx-'));
   const cleanup = () => rm(tmp, { recursive: true, force: true });

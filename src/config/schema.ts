@@ -175,6 +175,8 @@ export const CACHE_DEFAULTS = CacheConfig.parse({});
 export const TEACHER_TRAINING_DEFAULTS = { arch: 'vgg', epochs: 3, learningRate: TEACHER_LEARNING_RATE } as const;
 
 export type DataConfig = z.infer<typeof DataConfig>;
+/** A data config as a reader of a run directory needs it: the spec and its split seed, the rest optional. */
+export type DataSpec = Pick<DataConfig, 'spec' | 'seed'> & Partial<Omit<DataConfig, 'spec' | 'seed'>>;
 export type StudentConfig = z.infer<typeof StudentConfig>;
 export type LossConfig = z.infer<typeof LossConfig>;
 export type TrainConfig = z.infer<typeof TrainConfig>;

@@ -17,11 +17,8 @@ import { readJsonFile } from '../config/load.js';
 import { loadLayersModelFromFile, saveLayersModelToDir } from '../runtime/model-io.js';
 import { loadTf } from '../runtime/backend.js';
 import type { EpochRecord, TrainResult } from '../train/trainer.js';
+import { RUN_FILES, runPaths } from '../run-dir/layout.js';
 
-/** The run directory's table of trained candidates. */
-export const CANDIDATES_FILE = 'candidates.json';
-/** Where candidates are kept while the run lasts (removed when it finishes). */
-export const CANDIDATES_DIR = 'candidates';
 
 /** A family member that fits the budget before training. */
 export interface CandidateChoice {
@@ -90,7 +87,7 @@ export interface TrainCandidatesOptions {
 export async function trainCandidates(o: TrainCandidatesOptions): Promise<{ student: tf.LayersModel; params: unknown; history: EpochRecord[]; rows: TrainedCandidate[] }> {
   const results: SavedResult[] = [];
   for (const [i, c] of o.candidates.entries()) {
-    const dir = join(o.out, CANDIDATES_DIR, String(i + 1));
+    const dir = join(runPaths(o.out).candidatesDir, String(i + 1));
     const resultFile = join(dir, 'result.json');
     if (existsSync(resultFile)) {
       const saved = (await readJsonFile(resultFile, 'candidate result')) as SavedResult;
@@ -132,10 +129,10 @@ export async function trainCandidates(o: TrainCandidatesOptions): Promise<{ stud
     const why = rows.map((r) => `${r.description}: ${r.valAccuracy === null ? 'diverged' : r.reasons.join(', ')}`).join('; ');
     throw new UserError(`--candidates ${o.candidates.length}: no trained candidate is usable (${why}); lower the learning rate (--lr) or raise the budget`);
   }
-  await writeJsonAtomic(join(o.out, CANDIDATES_FILE), rows);
+  await writeJsonAtomic(runPaths(o.out).candidates, rows);
   const i = results.findIndex((r) => r.row === best);
   const tf = await loadTf();
-  const student = await loadLayersModelFromFile(tf, join(o.out, CANDIDATES_DIR, String(i + 1), 'student', 'model.json'));
+  const student = await loadLayersModelFromFile(tf, join(runPaths(o.out).candidatesDir, String(i + 1), RUN_FILES.student, RUN_FILES.model));
   o.log.info(`kept ${best.description} (val ${fmtAcc(best.valAccuracy)}), the most accurate of ${rows.length} trained candidates`);
   return { student, params: best.params, history: results[i]!.history, rows };
 }

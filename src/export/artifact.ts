@@ -8,7 +8,7 @@ import type { ArtifactFormat, ExportOptions, Precision } from '../core/types.js'
 import { writeFileAtomic, writeJsonAtomic } from '../core/files.js';
 import type { LabelledBatch } from './data.js';
 import { describe, measure } from './files.js';
-import type { ManifestArtifact } from './manifest.js';
+import type { ManifestArtifact } from '../run-dir/manifest.js';
 import { judgeParity, type ParityPolicy, type ParityReport } from './parity/report.js';
 import { runArtifact } from './parity/runners.js';
 import { exporters } from './registry.js';

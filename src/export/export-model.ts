@@ -11,7 +11,7 @@ import { initBackend, loadTf } from '../runtime/backend.js';
 import { loadLayersModelFromFile } from '../runtime/model-io.js';
 import { exportArtifact, summaryLine, type ArtifactContext } from './artifact.js';
 import { calibrationImages, openExportData, parityBatch, randomBatch } from './data.js';
-import { MANIFEST_VERSION, type ExportManifest, type ManifestArtifact } from './manifest.js';
+import { MANIFEST_VERSION, type ExportManifest, type ManifestArtifact } from '../run-dir/manifest.js';
 import { resolveSettings, type ExportModelOptions } from './options.js';
 import { checkOutDir, replaceDirAtomic } from './out-dir.js';
 import type { ParityReport } from './parity/report.js';
@@ -19,6 +19,7 @@ import { predictTfjs } from './parity/runners.js';
 import { exporters } from './registry.js';
 import { PACKAGE_VERSION } from './version.js';
 import { DATA_DEFAULTS } from '../config/schema.js';
+import { RUN_FILES } from '../run-dir/layout.js';
 
 /**
  * Exports `opts.model` to `opts.out` and returns the manifest (also written as `out/manifest.json`).
@@ -96,7 +97,7 @@ export async function exportModel(opts: ExportModelOptions): Promise<ExportManif
         artifacts: listed,
         skipped: s.plan.skipped,
       };
-      await writeJsonAtomic(join(staging, 'manifest.json'), manifest);
+      await writeJsonAtomic(join(staging, RUN_FILES.manifest), manifest);
       return manifest;
     });
     for (const k of s.plan.skipped) log.info(`skipped ${k.format}-${k.precision}: ${k.reason}`);

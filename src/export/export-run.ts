@@ -1,13 +1,11 @@
 /** exportRun: a distill run directory's student, with the data its config.json names. */
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { z } from 'zod';
 import { UserError } from '../core/errors.js';
-import { readJsonFile, validate } from '../config/load.js';
-import { DataConfig } from '../config/schema.js';
+import { runPaths } from '../run-dir/layout.js';
+import { readRunConfig } from '../run-dir/run-config.js';
 import { isOpenDataset, type ExportData } from './data.js';
 import { exportModel } from './export-model.js';
-import type { ExportManifest } from './manifest.js';
+import type { ExportManifest } from '../run-dir/manifest.js';
 import type { ExportModelOptions } from './options.js';
 
 /** Options of {@link exportRun}: as ExportModelOptions, with the model and data taken from a run directory. */
@@ -24,17 +22,17 @@ export interface ExportRunOptions extends Omit<ExportModelOptions, 'model' | 'ou
 export async function exportRun(opts: ExportRunOptions): Promise<ExportManifest> {
   const run = opts.run;
   if (!existsSync(run) || !statSync(run).isDirectory()) throw new UserError(`--run ${run}: not a directory (expected a distill run directory)`);
-  const student = join(run, 'student', 'model.json');
+  const paths = runPaths(run);
+  const student = paths.studentModel;
   if (!existsSync(student)) {
     throw new UserError(`--run ${run}: no student model at ${student}; is this a distill run whose training finished? (or export any model with --model PATH --data SPEC)`);
   }
-  const configPath = join(run, 'config.json');
   let data = opts.data;
   if (!data || (!isOpenDataset(data) && data.seed === undefined)) {
-    if (!existsSync(configPath)) {
+    if (!existsSync(paths.config)) {
       if (!data) throw new UserError(`--run ${run}: no config.json to say which data the student was trained on; pass --data SPEC`);
     } else {
-      const d = validate(z.object({ data: DataConfig }).loose(), await readJsonFile(configPath, 'run config.json'), configPath).data;
+      const d = (await readRunConfig(run)).data;
       // An explicit --data keeps its own spec but takes the run's split seed, so the parity images stay held out.
       data = data
         ? { ...data, seed: d.seed }
@@ -42,5 +40,5 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportManifest>
     }
   }
   const { run: _r, out, data: _d, ...rest } = opts;
-  return exportModel({ ...rest, model: student, out: out ?? join(run, 'export'), data, run });
+  return exportModel({ ...rest, model: student, out: out ?? paths.exportDir, data, run });
 }

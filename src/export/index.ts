@@ -13,7 +13,7 @@ export { exportModel } from './export-model.js';
 export { exportRun, type ExportRunOptions } from './export-run.js';
 export { EXPORT_DEFAULTS, type ExportModelOptions } from './options.js';
 export { summaryLine } from './artifact.js';
-export { readExportManifest, ExportManifestSchema, MANIFEST_VERSION, type ExportManifest, type ManifestArtifact } from './manifest.js';
+export { readExportManifest, ExportManifestSchema, MANIFEST_VERSION, type ExportManifest, type ManifestArtifact } from '../run-dir/manifest.js';
 export type { ParityReport, RuntimeParity, SizeComparison, ParityPolicy } from './parity/report.js';
 export type { DataSpec, ExportData } from './data.js';
 export { QUANTIZE_CHOICES } from './plan.js';

@@ -5,7 +5,8 @@ import { UserError } from '../core/errors.js';
 import { stderrLogger, type Logger } from '../core/progress.js';
 import { writeJsonAtomic } from '../core/files.js';
 import { validate, readJsonFile } from '../config/load.js';
-import { firstDifference, RUN_FILES } from '../distill/run-dir.js';
+import { firstDifference } from '../run-dir/prepare.js';
+import { RUN_FILES } from '../run-dir/layout.js';
 import { PipelineConfig, type StageName } from './config.js';
 import { readState, recordStage, STATE_FILE, type PipelineState } from './state.js';
 

@@ -1,6 +1,5 @@
 /** The distill stage's latency-sizing step: checks the config, reuses a resumed run's choice, or measures. */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/progress.js';
 import type { Dataset, IOSpec, StudentFamily } from '../core/types.js';
@@ -8,9 +7,8 @@ import type { DistillConfig } from '../config/schema.js';
 import { readJsonFile } from '../config/load.js';
 import type { SizingReport } from './report.js';
 import type { LoadedTarget } from './target-budget.js';
+import { runPaths } from '../run-dir/layout.js';
 
-/** The sizing report's file in a run directory. */
-export const SIZING_FILE = 'sizing.json';
 
 /**
  * The params latency sizing chose for this run, and the report for RUN/sizing.json. A resumed run keeps the choice
@@ -28,7 +26,7 @@ export async function latencySizedParams(o: {
 }): Promise<{ params: unknown; report: SizingReport }> {
   if (!o.target) throw new UserError('--size-by latency measures candidates on a deployment target; give --target targets/NAME.json');
   if (o.c.student.params) throw new UserError('--size-by latency chooses the student\'s params by measurement; drop --params (or size by bytes)');
-  const saved = join(o.out, SIZING_FILE);
+  const saved = runPaths(o.out).sizing;
   if (o.resume && existsSync(saved)) {
     const report = (await readJsonFile(saved, 'sizing report')) as SizingReport;
     const chosen = report.candidates.find((r) => r.description === report.chosen);

@@ -11,14 +11,12 @@ import { buildCache } from './build.js';
 import { CacheReader, checkCacheFits, readCacheIndex } from './reader.js';
 import { cacheKeyParts } from './key.js';
 import { INDEX_FILE } from './format.js';
+import { runPaths } from '../../run-dir/layout.js';
 
 export { buildCache, type BuildCacheOptions } from './build.js';
 export { CacheReader, readCacheIndex } from './reader.js';
 export { mergeCaches } from './merge.js';
 export { CacheIndex } from './format.js';
-
-/** The run-local cache directory (removed when the run finishes). */
-export const RUN_CACHE_DIR = 'teacher-cache';
 
 /** True when a config turns on random data augmentation (a field the data config does not have yet). */
 export function augmentationEnabled(c: { data: object }): boolean {
@@ -38,7 +36,7 @@ export function assertCacheable(c: { data: object }): void {
 
 /** Where a run's cache lives: the configured dir, or RUN/teacher-cache. */
 export function cacheDirFor(c: DistillConfig, out: string): { dir: string; shared: boolean } {
-  return c.cache.dir ? { dir: c.cache.dir, shared: true } : { dir: join(out, RUN_CACHE_DIR), shared: false };
+  return c.cache.dir ? { dir: c.cache.dir, shared: true } : { dir: runPaths(out).teacherCache, shared: false };
 }
 
 /** Whether a run uses the cache, and why (for the log). */

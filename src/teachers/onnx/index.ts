@@ -15,8 +15,6 @@ const NOT_FEATURE: Record<string, string> = {
   Shape: 'integer shape arithmetic',
   Size: 'integer shape arithmetic',
 };
-/** Float element types a tap can hold (float32, float16, float64). */
-const FLOAT_TYPES = new Set([1, 10, 11]);
 
 /**
  * An ONNX model run by onnxruntime-node as a {@link TeacherModel}. Taps are tensor names; they are exposed by

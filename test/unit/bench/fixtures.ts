@@ -12,6 +12,8 @@ import { fileSetBytes } from '../../../src/bench/artifact-files.js';
 import { createRng } from '../../../src/core/random.js';
 import type { Artifact } from '../../../src/core/types.js';
 import type { ModelRef, TestData } from '../../../src/bench/types.js';
+import { MANIFEST_VERSION } from '../../../src/run-dir/manifest.js';
+import { RUN_FILES } from '../../../src/run-dir/layout.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/bench');
 
@@ -108,6 +110,18 @@ export async function makeRunDir(opts: { withExports?: boolean; classNames?: str
   await copyFile(join(FIXTURES, 'tiny-cnn.onnx'), join(exp, 'onnx-fp32', 'model.onnx'));
   const tfjsA = { ...(await artifactFor('tfjs', join(exp, 'tfjs-fp32'), files)), dir: 'tfjs-fp32' };
   const onnxA = { ...(await artifactFor('onnx', join(exp, 'onnx-fp32'), ['model.onnx'], { inputName: 'input', outputName: 'logits' })), dir: 'onnx-fp32' };
-  await writeFile(join(exp, 'manifest.json'), JSON.stringify({ source: 'student/model.json', artifacts: [tfjsA, onnxA] }, null, 2));
+  // A manifest of the one schema the export stage writes; the parity block says plainly that nothing was compared.
+  const parity = (a: { dir: string; bytes: number; gzipBytes: number }) => ({
+    file: `${a.dir}/parity.json`, status: 'pass', rule: 'test fixture (test/unit/bench/fixtures.ts): nothing compared', inputs: 'none', samples: 0,
+    reference: { runtime: 'none', accuracy: null }, runtimes: [],
+    size: { bytes: a.bytes, gzipBytes: a.gzipBytes, fp32Bytes: a.bytes, fp32GzipBytes: a.gzipBytes, reduction: 0, gzipReduction: 0 },
+  });
+  const manifest = {
+    version: MANIFEST_VERSION, createdBy: 'test/unit/bench/fixtures.ts', createdAt: new Date(0).toISOString(),
+    source: { model: 'student/model.json', run: null, inputShape: [28, 28, 1], outputShape: [10], params: 0 },
+    data: null, backend: 'cpu', policy: { tolerance: 1e-4, minAgreement: 0.8 },
+    artifacts: [tfjsA, onnxA].map((a) => ({ ...a, parity: parity(a) })), skipped: [],
+  };
+  await writeFile(join(exp, RUN_FILES.manifest), JSON.stringify(manifest, null, 2));
   return run;
 }

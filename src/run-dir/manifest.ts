@@ -1,19 +1,26 @@
 /**
- * manifest.json: the export folder's table of contents, read by the bench stage. One entry per artifact (format ×
+ * RUN/export/manifest.json: the export folder's table of contents, written by the export stage and read by the bench
+ * stage (this module is the one schema both use). One entry per artifact (format ×
  * precision): where its files are (relative to the export folder), how big they are raw and gzipped, what input
  * layout it takes, and its parity figures (details in `<dir>/parity.json`).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { UserError } from '../core/errors.js';
 import type { Artifact, ArtifactFormat, Precision } from '../core/types.js';
 import { readJsonFile, validate } from '../config/load.js';
-import type { ParityReport } from './parity/report.js';
+import { RUN_FILES, runPaths } from './layout.js';
 
 /** Bumped when manifest.json changes incompatibly. */
 export const MANIFEST_VERSION = 1;
 
+/** What the manifest records of an artifact's parity.json (the export stage's ParityReport satisfies it). */
+export type ParitySummary = z.infer<typeof ParitySummarySchema>;
+
 /** An artifact as listed in the manifest: {@link Artifact} (dir relative to the export folder) and its parity summary. */
 export interface ManifestArtifact extends Artifact {
-  parity: Pick<ParityReport, 'status' | 'rule' | 'inputs' | 'samples' | 'reference' | 'runtimes' | 'size'> & {
+  parity: ParitySummary & {
     /** parity.json, relative to the export folder. */
     file: string;
   };
@@ -49,6 +56,15 @@ const RuntimeParity = z.object({ runtime: z.string(), maxAbsDiff: z.number(), me
 const Size = z.object({ bytes: z.number(), gzipBytes: z.number(), fp32Bytes: z.number(), fp32GzipBytes: z.number(), reduction: z.number(), gzipReduction: z.number() });
 const PrecisionSchema = z.enum(['fp32', 'float16', 'uint16', 'uint8', 'int8']);
 const FormatSchema = z.enum(['tfjs', 'onnx']);
+const ParitySummarySchema = z.object({
+  status: z.enum(['pass', 'fail']),
+  rule: z.string(),
+  inputs: z.string(),
+  samples: z.number(),
+  reference: z.object({ runtime: z.string(), accuracy: z.number().nullable() }),
+  runtimes: z.array(RuntimeParity),
+  size: Size,
+});
 
 /** The zod schema of manifest.json (what {@link readExportManifest} validates). */
 export const ExportManifestSchema = z.object({
@@ -73,16 +89,7 @@ export const ExportManifestSchema = z.object({
       layout: z.enum(['nhwc', 'nchw']),
       inputName: z.string().optional(),
       outputName: z.string().optional(),
-      parity: z.object({
-        file: z.string(),
-        status: z.enum(['pass', 'fail']),
-        rule: z.string(),
-        inputs: z.string(),
-        samples: z.number(),
-        reference: z.object({ runtime: z.string(), accuracy: z.number().nullable() }),
-        runtimes: z.array(RuntimeParity),
-        size: Size,
-      }),
+      parity: ParitySummarySchema.extend({ file: z.string() }),
     }),
   ),
   skipped: z.array(z.object({ format: FormatSchema, precision: PrecisionSchema, reason: z.string() })),
@@ -90,6 +97,31 @@ export const ExportManifestSchema = z.object({
 
 /** Reads and validates an export folder's manifest.json (`path` is the file or the folder). */
 export async function readExportManifest(path: string): Promise<ExportManifest> {
-  const file = path.endsWith('.json') ? path : `${path.replace(/\/$/, '')}/manifest.json`;
+  const file = path.endsWith('.json') ? path : join(path, RUN_FILES.manifest);
   return validate(ExportManifestSchema, await readJsonFile(file, 'export manifest.json'), file) as ExportManifest;
+}
+
+/**
+ * The exports of a run directory, for the bench: RUN/export/manifest.json, which must list at least one artifact
+ * whose entry file is there. Each failure is a {@link UserError} saying what to run.
+ */
+export async function readRunExports(runDir: string): Promise<{ manifest: ExportManifest; exportDir: string }> {
+  const { exportDir, manifest: path } = runPaths(runDir);
+  if (!existsSync(path)) {
+    throw new UserError(`${path}: not found: the run has no exports to benchmark; run edge-distill export --run ${runDir} first`);
+  }
+  const manifest = await readExportManifest(path);
+  if (manifest.artifacts.length === 0) {
+    throw new UserError(`${path}: artifacts: the export manifest lists no artifacts; run edge-distill export --run ${runDir} with at least one format`);
+  }
+  for (const [i, a] of manifest.artifacts.entries()) {
+    const entry = join(exportDir, a.dir, a.entry);
+    if (!existsSync(entry)) throw new UserError(`${path}: artifacts.${i}: ${join(a.dir, a.entry)} is missing from ${exportDir}; re-run the export`);
+  }
+  return { manifest, exportDir };
+}
+
+/** What an export was made from, as one line for reports. */
+export function describeSource(source: ExportManifest['source']): string {
+  return source.model ?? (source.run ? `run ${source.run}` : 'unknown');
 }

@@ -2,9 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { readJsonFile } from '../config/load.js';
-
-/** Names a run directory's files. */
-export const RUN_FILES = { config: 'config.json', metrics: 'metrics.json', student: 'student', checkpoint: 'checkpoint', model: 'model.json' } as const;
+import { RUN_FILES } from './layout.js';
 
 /** First path where two JSON values differ ("train.epochs: 3 ≠ 5"), or undefined when equal. */
 export function firstDifference(a: unknown, b: unknown, path = ''): string | undefined {

@@ -1,0 +1,37 @@
+/** Checks of teacher against data, made before a run directory is touched. */
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../core/errors.js';
+import type { Dataset, Teacher } from '../core/types.js';
+import type { ModelTeacher } from '../teachers/index.js';
+
+/** Checks that teacher and data agree on input shape (NHWC; -1 takes any size) and classes. */
+export function checkTeacherData(teacher: Teacher, data: Dataset): void {
+  const fits = teacher.inputShape.length === data.inputShape.length && teacher.inputShape.every((d, i) => d === -1 || d === data.inputShape[i]);
+  if (!fits) {
+    const layout = (teacher as Partial<ModelTeacher>).layout;
+    const [h, w, c] = teacher.inputShape;
+    // An NCHW file read as NHWC (or the reverse) shows up as the data's shape with the axes rotated.
+    const swapped = layout === 'nhwc' ? [w, c, h] : layout === 'nchw' ? [c, h, w] : undefined;
+    const hint = swapped && swapped.join('x') === data.inputShape.join('x') ? `; the file may be ${layout === 'nhwc' ? 'NCHW' : 'NHWC'}: try --teacher-layout ${layout === 'nhwc' ? 'nchw' : 'nhwc'}` : '';
+    throw new UserError(`teacher ${teacher.id} takes inputs [${teacher.inputShape.join(', ')}] but ${data.name} has [${data.inputShape.join(', ')}] (h, w, c); use data of the teacher's shape (image folders are resized to it)${hint}`);
+  }
+  if (teacher.numClasses !== data.numClasses) {
+    throw new UserError(`teacher ${teacher.id} predicts ${teacher.numClasses} classes but ${data.name} has ${data.numClasses}; the teacher must be trained on the same classes`);
+  }
+}
+
+/**
+ * Runs the teacher on a few real training images, so a data shape the model cannot take (an error inside the
+ * model, not just a declared-shape mismatch) stops the run before anything is written or trained.
+ */
+export async function probeOnData(teacher: Teacher, data: Dataset): Promise<void> {
+  for await (const b of data.batches('train', 2, { limit: 2 })) {
+    try {
+      const out = await teacher.forward(b.x, []);
+      tf.dispose([out.logits, ...Object.values(out.features)]);
+    } finally {
+      tf.dispose([b.x, b.y]);
+    }
+  }
+}
+

@@ -1,0 +1,44 @@
+/** Where the student's teacher targets come from during training: a teacher cache, or the teacher run live. */
+import type { Dataset } from '../core/types.js';
+import type { Logger } from '../core/progress.js';
+import type { DistillConfig } from '../config/schema.js';
+import type { ModelTeacher } from '../teachers/index.js';
+import type { TeacherOutputs } from '../teachers/outputs.js';
+import { assertCacheable, cacheDecision, cacheDirFor, openRunCache, precheckCache } from '../teachers/cache/index.js';
+
+/** The teacher cache a run will use (decided and checked before anything is written). */
+export interface TeacherOutputPlan {
+  /** Cache the outputs (true) or run the teacher live (false). */
+  use: boolean;
+  why: string;
+  dir: string;
+  /** A `--cache DIR` other runs share (kept when the run ends), as opposed to RUN/teacher-cache. */
+  shared: boolean;
+  taps: string[];
+}
+
+/**
+ * Decides whether the run caches the teacher's outputs, and checks an existing cache (a shared one, or a resumed
+ * run's) against this teacher, data and taps, so a mismatch stops the run before its directory is touched.
+ */
+export async function planTeacherOutputs(o: { c: DistillConfig; teacher: ModelTeacher; data: Dataset; out: string; lossTaps: string[]; needsTeacher: boolean; resume: boolean; rebuild: boolean }): Promise<TeacherOutputPlan> {
+  // Tuning tries recipes whose feature term taps the teacher's `penultimate` (when it has one): cache that too.
+  const taps = o.c.tune && o.teacher.tapNames().includes('penultimate') ? [...new Set([...o.lossTaps, 'penultimate'])] : o.lossTaps;
+  const decision = cacheDecision(o.c, o.data, o.needsTeacher || Boolean(o.c.tune));
+  const { dir, shared } = cacheDirFor(o.c, o.out);
+  if (decision.use) {
+    assertCacheable(o.c);
+    // A fresh run starts from an empty directory, so only a shared cache or a resumed run's can be there already.
+    if (shared || o.resume) await precheckCache(dir, o.teacher, o.data, taps, o.c, o.rebuild);
+  }
+  return { ...decision, dir, shared, taps };
+}
+
+/** Opens (building it when needed) the planned cache, or undefined when the teacher runs live. */
+export async function openTeacherOutputs(plan: TeacherOutputPlan, o: { c: DistillConfig; teacher: ModelTeacher; data: Dataset; rebuild: boolean; log: Logger; quiet: boolean }): Promise<TeacherOutputs | undefined> {
+  if (!plan.use) {
+    o.log.info(`teacher outputs: live (cache ${plan.why})`);
+    return undefined;
+  }
+  return openRunCache({ config: o.c, teacher: o.teacher, data: o.data, taps: plan.taps, dir: plan.dir, rebuild: o.rebuild, log: o.log, quiet: o.quiet });
+}
