@@ -1,5 +1,5 @@
 import { TEACHER_TRAINING_DEFAULTS } from '../config/schema.js';
-import { join } from 'node:path';
+import { runPaths } from '../run-dir/layout.js';
 import type { Logger } from '../core/progress.js';
 import { distill, type DistillResult } from './index.js';
 import { parseArch } from './arch.js';
@@ -49,5 +49,5 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<DistillResul
     ...(o.log ? { log: o.log } : {}),
     ...(o.quiet !== undefined ? { quiet: o.quiet } : {}),
   });
-  return { ...r, modelPath: join(r.out, 'student', 'model.json') };
+  return { ...r, modelPath: runPaths(r.out).studentModel };
 }

@@ -1,23 +1,14 @@
 /** The options of exportModel, their defaults, and their validation into the settings an export runs with. */
 import type * as tfType from '@tensorflow/tfjs';
 import { UserError } from '../core/errors.js';
-import type { ArtifactFormat, Precision } from '../core/types.js';
 import type { Logger } from '../core/progress.js';
 import type { BackendChoice } from '../runtime/backend.js';
 import type { ExportData } from './data.js';
 import type { ParityPolicy } from './parity/report.js';
 import { planExports, type ExportPlan } from './plan.js';
+import { EXPORT_DEFAULTS } from './defaults.js';
 
-/** Defaults, also shown by `edge-distill export --help`. */
-export const EXPORT_DEFAULTS = {
-  formats: ['tfjs', 'onnx'] as ArtifactFormat[],
-  precisions: ['fp32'] as Precision[],
-  tolerance: 1e-4,
-  minAgreement: 0.8,
-  paritySamples: 512,
-  calibration: 128,
-  onnxLayout: 'nhwc' as const,
-};
+export { EXPORT_DEFAULTS } from './defaults.js';
 
 /** Options of exportModel; every field but `model` and `out` has a default (see {@link EXPORT_DEFAULTS}). */
 export interface ExportModelOptions {

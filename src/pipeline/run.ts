@@ -8,7 +8,7 @@ import { validate, readJsonFile } from '../config/load.js';
 import { firstDifference } from '../run-dir/prepare.js';
 import { RUN_FILES } from '../run-dir/layout.js';
 import { PipelineConfig, type StageName } from './config.js';
-import { readState, recordStage, STATE_FILE, type PipelineState } from './state.js';
+import { readState, recordStage, type PipelineState } from './state.js';
 
 export interface RunPipelineOptions {
   /** A (partial) {@link PipelineConfig}. */
@@ -27,8 +27,6 @@ export interface RunPipelineResult {
   report: { md: string; html: string };
 }
 
-const CONFIG_FILE = 'pipeline-config.json';
-
 /**
  * distill → export → bench (→ report) in one run directory. Each finished stage is recorded in RUN/pipeline.json
  * and not redone when the command runs again; a stage that fails is recorded with its error, and the next run
@@ -44,7 +42,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunPipeline
   const { export: exportCfg, bench: benchCfg, trainTeacher: teacherCfg, ...distillPart } = c;
   resolveDistillConfig(distillPart, source);
 
-  const savedPath = join(out, CONFIG_FILE);
+  const savedPath = join(out, RUN_FILES.pipelineConfig);
   const state = readState(out);
   if (existsSync(savedPath)) {
     // Settings of finished stages are fixed; those of stages still to run may change (e.g. to fix a failed bench).
@@ -99,7 +97,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunPipeline
     // A config without a loss gets the default recipe, which depends on the teacher (see distill); pass it unset.
     const { loss: _loss, ...withoutLoss } = distillPart;
     const config = (opts.config as { loss?: unknown } | null)?.loss === undefined ? withoutLoss : distillPart;
-    await distill({ config, out, resume, force: !resume, preserve: [STATE_FILE, CONFIG_FILE], log, quiet: opts.quiet ?? false, source });
+    await distill({ config, out, resume, force: !resume, preserve: [RUN_FILES.pipeline, RUN_FILES.pipelineConfig], log, quiet: opts.quiet ?? false, source });
     return 'done';
   });
 

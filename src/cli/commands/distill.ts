@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { runPaths } from '../../run-dir/layout.js';
 import type { Command } from '../command.js';
 import { numberFlag } from '../command.js';
 import { readJsonFile } from '../../config/load.js';
@@ -146,7 +146,7 @@ export const command: Command = {
     if (!out) throw new UserError('--out: missing; give the run directory to write (e.g. --out runs/mnist)');
     if (resume && v.out !== undefined && String(v.out) !== resume) throw new UserError(`--out ${String(v.out)} and --resume ${resume} disagree; give only --resume DIR`);
     const hasConfigFlags = CONFIG_FLAGS.some((f) => v[f] !== undefined);
-    const config = applyCacheFlags((resume && !hasConfigFlags ? await readJsonFile(join(resume, 'config.json'), 'run config.json') : await configFromFlags(v)) as Record<string, unknown>, v);
+    const config = applyCacheFlags((resume && !hasConfigFlags ? await readJsonFile(runPaths(resume).config, 'run config.json') : await configFromFlags(v)) as Record<string, unknown>, v);
     if (!resume) await settleTeacher(config, v);
     const { distill } = await import('../../distill/index.js');
     const r = await distill({ config, out, resume: Boolean(resume), force: Boolean(v.force), quiet: Boolean(v.quiet), source: v.config ? String(v.config) : 'flags', rebuildCache: Boolean(v['rebuild-cache']) });
