@@ -2,7 +2,7 @@ import { TEACHER_TRAINING_DEFAULTS } from '../config/schema.js';
 import { runPaths } from '../run-dir/layout.js';
 import type { Logger } from '../core/progress.js';
 import { distill, type DistillResult } from './index.js';
-import { parseArch } from './arch.js';
+import { parseArch } from './arch-spec.js';
 
 export interface TrainTeacherOptions {
   /** `--data` spec. */
