@@ -21,7 +21,7 @@ import { checkLossShapes, teacherTapsOf } from '../train/loss-check.js';
 import type { TuneReport } from '../tune/index.js';
 import type { Recipe } from '../tune/space.js';
 import { prepareRunDir, RUN_FILES } from './run-dir.js';
-import { assertCacheable, cacheDecision, cacheDirFor, openRunCache, precheckCache } from '../teachers/cache/index.js';
+import { cacheDecision, cacheDirFor, openRunCache, precheckCache } from '../teachers/cache/index.js';
 import { agreementOf, predictSplit, predictTeacherSplit } from '../train/evaluate.js';
 import { applyTargetBudget } from '../sizing/target-budget.js';
 import { latencySizedParams, SIZING_FILE } from '../sizing/distill-step.js';
@@ -275,7 +275,6 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     const cache = teacher ? cacheDecision(c, data, needsTeacher || Boolean(c.tune)) : undefined;
     const { dir: cacheDir, shared } = cacheDirFor(c, out);
     if (teacher && cache?.use) {
-      assertCacheable(c);
       // A fresh run starts from an empty directory, so only a shared cache or a resumed run's can be there already.
       if (shared || mode === 'resume') await precheckCache(cacheDir, teacher, data, taps, c, opts.rebuildCache ?? false);
     }
