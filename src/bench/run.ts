@@ -7,7 +7,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UserError, listOf } from '../core/errors.js';
 import { createProgress, silentLogger, type Logger } from '../core/progress.js';
-import { builtinTargetsDir, loadTargets, targetPrecisions, type Target } from '../config/target.js';
+import { builtinTargetsDir, targetPrecisions, type Target } from '../config/target.js';
+import { loadBenchTargets } from './targets.js';
 import { loadTf } from '../runtime/backend.js';
 import { loadTestData } from './data.js';
 import { describeSource, readRunExports } from '../run-dir/manifest.js';
@@ -57,7 +58,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const runDir = resolve(opts.runDir);
   const config = await readRunConfigWithTeacher(runDir, '--run');
   const { manifest, exportDir } = await readRunExports(runDir);
-  const targets = selectTargets(await loadTargets(opts.targets?.length ? opts.targets : [join(builtinTargetsDir(), '*.json')]), opts.only);
+  const targets = selectTargets(await loadBenchTargets(opts.targets?.length ? opts.targets : [join(builtinTargetsDir(), '*.json')]), opts.only);
   const teacherPath = resolveTeacherPath(runDir, config.teacher.path);
   const teacherKind = await teacherKindOf(teacherPath);
   const teacherTf = teacherKind === 'onnx' ? undefined : await teacherTfjs(teacherPath);

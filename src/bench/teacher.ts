@@ -13,41 +13,37 @@ import { fileSetBytes, tfjsModelFiles } from './artifact-files.js';
 import type { DataSpec } from '../config/schema.js';
 import type { ModelRef } from './types.js';
 import { isIdentity } from '../teachers/preprocess.js';
+import type { TeacherKind } from '../teachers/index.js';
 import type { TeacherConfig } from '../config/schema.js';
 
-/** How the bench runs a teacher: a tfjs LayersModel, a tfjs GraphModel, or an ONNX file. */
-export type TeacherKind = 'layers' | 'graph-model' | 'onnx';
-
 /**
- * The kind of teacher file at `path`. tfjs models run as they are on tfjs targets; LayersModels are exported to ONNX
- * for onnxruntime targets, GraphModels cannot be (the export stage converts LayersModels); ONNX files run as they
- * are on onnxruntime targets and cannot run on tfjs ones.
+ * The teachers layer's kind of the run's teacher file (a {@link TeacherKind} name: layers-model, graph-model, onnx),
+ * detected where the distill stage detects it. tfjs models run as they are on tfjs targets; LayersModels are exported
+ * to ONNX for onnxruntime targets, GraphModels cannot be (the export stage converts LayersModels); ONNX files run as
+ * they are on onnxruntime targets and cannot run on tfjs ones.
  */
-export async function teacherKindOf(path: string): Promise<TeacherKind> {
-  if (isOnnxTeacher(path)) return 'onnx';
-  if (existsSync(path) && /\.json$/i.test(path)) {
-    const { readFile } = await import('node:fs/promises');
-    try {
-      const json = JSON.parse(await readFile(path, 'utf8')) as { format?: string };
-      if (json.format === 'graph-model') return 'graph-model';
-    } catch {
-      // teacherTfjs reports a malformed file
-    }
+export async function teacherKindOf(path: string): Promise<TeacherKind['name']> {
+  // Lazily: the teachers layer's index pulls in tfjs.
+  const { detectKind } = await import('../teachers/index.js');
+  try {
+    return (await detectKind(path)).name;
+  } catch (e) {
+    // detectKind reads a model.json to tell the tfjs kinds apart; a missing teacher.path is reported as missing.
+    if (!existsSync(path)) throw missingTeacher(path);
+    if (e instanceof UserError) throw new UserError(`${e.message} (teacher.path in the run's config.json)`, { cause: e });
+    throw e;
   }
-  return 'layers';
 }
 
-/** Why a teacher of `kind` has no rows on targets of `runtime`, or undefined when it runs there. */
-export function teacherSkipReason(kind: TeacherKind, runtime: string): string | undefined {
+/** Why a teacher of kind `kind` (a {@link TeacherKind} name) has no rows on targets of `runtime`, or undefined when it runs there. */
+export function teacherSkipReason(kind: TeacherKind['name'], runtime: string): string | undefined {
   if (kind === 'onnx' && runtime === 'tfjs') return 'the teacher is an ONNX file; tfjs cannot run it (its rows are on the onnxruntime targets)';
   if (kind === 'graph-model' && runtime === 'onnxruntime') return 'the teacher is a tfjs GraphModel, which the export stage cannot convert to ONNX (its rows are on the tfjs targets)';
   return undefined;
 }
 
-/** True for a teacher given as an .onnx file. */
-export function isOnnxTeacher(path: string): boolean {
-  return /\.onnx$/i.test(path);
-}
+const missingTeacher = (path: string) =>
+  new UserError(`${path}: teacher model not found (from teacher.path in the run's config.json); restore it or fix the path`);
 
 /** The teacher's preprocessing (x · scale − mean[c]) / std[c], as the run's config.json records it. */
 export type TeacherPreprocess = TeacherConfig['preprocess'];
@@ -109,9 +105,7 @@ const firstLineOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 /** The teacher's tfjs model as a {@link ModelRef} (fp32, NHWC, as the distill stage read it). */
 export async function teacherTfjs(modelJsonPath: string): Promise<ModelRef> {
-  if (!existsSync(modelJsonPath)) {
-    throw new UserError(`${modelJsonPath}: teacher model not found (from teacher.path in the run's config.json); restore it or fix the path`);
-  }
+  if (!existsSync(modelJsonPath)) throw missingTeacher(modelJsonPath);
   const dir = dirname(modelJsonPath);
   const files = await tfjsModelFiles(modelJsonPath, basename(modelJsonPath));
   for (const f of files) if (!existsSync(join(dir, f))) throw new UserError(`${modelJsonPath}: weight file ${f} is missing next to it`);

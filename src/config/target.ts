@@ -1,7 +1,8 @@
 /**
  * Deployment targets (targets/*.json): where and how a model is benchmarked, and the budget it must meet there.
- * The zod schema is the source of truth; targets/target.schema.json is generated from it for editors
- * (`npm run targets:schema`, checked by a test).
+ * The zod schema is the source of truth for the fields and their values; which backends each runtime offers on each
+ * host is the runner registry's (src/bench/targets.ts adds that rule and generates targets/target.schema.json for
+ * editors: `npm run targets:schema`, checked by a test).
  */
 import { z } from 'zod';
 import { readdir } from 'node:fs/promises';
@@ -18,15 +19,6 @@ export const PRECISIONS = ['fp32', 'float16', 'uint16', 'uint8', 'int8'] as cons
 export type Runtime = (typeof RUNTIMES)[number];
 export type Host = (typeof HOSTS)[number];
 export type Backend = (typeof BACKENDS)[number];
-
-/**
- * Which backends (tfjs) or execution providers (onnxruntime) each runtime offers on each host. On Node, onnxruntime
- * `cpu` is onnxruntime-node and `wasm` is onnxruntime-web running under Node.
- */
-export const BACKENDS_BY_HOST: Record<Runtime, Record<Host, readonly Backend[]>> = {
-  tfjs: { node: ['cpu', 'wasm', 'tensorflow'], chromium: ['cpu', 'wasm', 'webgl', 'webgpu'] },
-  onnxruntime: { node: ['cpu', 'wasm'], chromium: ['wasm', 'webgl', 'webgpu'] },
-};
 
 /** The artifact format each runtime loads. */
 export const FORMAT_OF_RUNTIME = { tfjs: 'tfjs', onnxruntime: 'onnx' } as const;
@@ -89,25 +81,36 @@ const TargetObject = z
   })
   .strict();
 
-/** A deployment target (validated). */
-export const TargetSchema = TargetObject.superRefine((t, ctx) => {
-  const allowed = BACKENDS_BY_HOST[t.runtime][t.host];
-  if (!allowed.includes(t.backend)) {
-    ctx.addIssue({ code: 'custom', path: ['backend'], message: `${t.runtime} on ${t.host} has no backend "${t.backend}". Must be one of ${listOf(allowed)}` });
-  }
-  if (t.artifact.format !== FORMAT_OF_RUNTIME[t.runtime]) {
-    ctx.addIssue({ code: 'custom', path: ['artifact', 'format'], message: `${t.runtime} loads "${FORMAT_OF_RUNTIME[t.runtime]}" artifacts, not "${t.artifact.format}"` });
-  }
-  if (t.host !== 'chromium' && t.cpuThrottling !== 1) {
-    ctx.addIssue({ code: 'custom', path: ['cpuThrottling'], message: 'only chromium targets can be throttled (CDP); use 1 on node' });
-  }
-  if (new Set(t.batchSizes).size !== t.batchSizes.length) {
-    ctx.addIssue({ code: 'custom', path: ['batchSizes'], message: 'has duplicates' });
-  }
-  if (t.timing.maxTimeMs < t.timing.minTimeMs) {
-    ctx.addIssue({ code: 'custom', path: ['timing', 'maxTimeMs'], message: `must be ≥ minTimeMs (${t.timing.minTimeMs})` });
-  }
-});
+/** A rule a higher layer adds to the target schema: the problems it finds in a target (path and message each). */
+export type TargetRule = (t: z.output<typeof TargetObject>) => { path: string[]; message: string }[];
+
+/**
+ * The target schema with `rules` (e.g. the bench layer's "a runner offers this runtime, host and backend") checked
+ * first among the cross-field rules, so their problems read like the schema's own.
+ */
+function targetSchema(rules: readonly TargetRule[]) {
+  return TargetObject.superRefine((t, ctx) => {
+    for (const rule of rules) for (const { path, message } of rule(t)) ctx.addIssue({ code: 'custom', path, message });
+    if (t.artifact.format !== FORMAT_OF_RUNTIME[t.runtime]) {
+      ctx.addIssue({ code: 'custom', path: ['artifact', 'format'], message: `${t.runtime} loads "${FORMAT_OF_RUNTIME[t.runtime]}" artifacts, not "${t.artifact.format}"` });
+    }
+    if (t.host !== 'chromium' && t.cpuThrottling !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['cpuThrottling'], message: 'only chromium targets can be throttled (CDP); use 1 on node' });
+    }
+    if (new Set(t.batchSizes).size !== t.batchSizes.length) {
+      ctx.addIssue({ code: 'custom', path: ['batchSizes'], message: 'has duplicates' });
+    }
+    if (t.timing.maxTimeMs < t.timing.minTimeMs) {
+      ctx.addIssue({ code: 'custom', path: ['timing', 'maxTimeMs'], message: `must be ≥ minTimeMs (${t.timing.minTimeMs})` });
+    }
+  });
+}
+
+/**
+ * A deployment target (validated): the enums and the cross-field rules of this layer. Which backend each runtime
+ * offers on each host is the runners' to say (src/bench/targets.ts adds that rule).
+ */
+export const TargetSchema = targetSchema([]);
 
 export type Target = z.infer<typeof TargetSchema>;
 export type TargetInput = z.input<typeof TargetSchema>;
@@ -159,16 +162,16 @@ function explainUnknownKeys(error: z.ZodError): z.ZodError {
   return new z.ZodError(issues);
 }
 
-/** Validates a parsed target; a problem is a {@link UserError} `source: path.to.field: message`. */
-export function parseTarget(value: unknown, source: string): Target {
-  const r = TargetSchema.safeParse(value);
+/** Validates a parsed target (with extra `rules`); a problem is a {@link UserError} `source: path.to.field: message`. */
+export function parseTarget(value: unknown, source: string, rules: readonly TargetRule[] = []): Target {
+  const r = (rules.length ? targetSchema(rules) : TargetSchema).safeParse(value);
   if (!r.success) throw new UserError(formatIssues(source, explainUnknownKeys(r.error)));
   return r.data;
 }
 
-/** Reads and validates one target file. */
-export async function loadTarget(path: string): Promise<Target> {
-  return parseTarget(await readJsonFile(path, 'target JSON file'), path);
+/** Reads and validates one target file (with extra `rules`). */
+export async function loadTarget(path: string, rules: readonly TargetRule[] = []): Promise<Target> {
+  return parseTarget(await readJsonFile(path, 'target JSON file'), path, rules);
 }
 
 /** The targets/ folder shipped with the package (src/config → ../../targets, and the same from dist/config). */
@@ -202,13 +205,13 @@ export async function expandTargetPaths(patterns: string[]): Promise<string[]> {
   return [...new Set(out.map((p) => resolve(p)))];
 }
 
-/** Loads every target the patterns name; two files with the same id are a {@link UserError}. */
-export async function loadTargets(patterns: string[]): Promise<{ path: string; target: Target }[]> {
+/** Loads every target the patterns name (with extra `rules`); two files with the same id are a {@link UserError}. */
+export async function loadTargets(patterns: string[], rules: readonly TargetRule[] = []): Promise<{ path: string; target: Target }[]> {
   const paths = await expandTargetPaths(patterns);
   const loaded = [];
   const seen = new Map<string, string>();
   for (const path of paths) {
-    const target = await loadTarget(path);
+    const target = await loadTarget(path, rules);
     const other = seen.get(target.id);
     if (other) throw new UserError(`${path}: id: "${target.id}" is already used by ${other}; ids must be unique`);
     seen.set(target.id, path);
@@ -217,19 +220,17 @@ export async function loadTargets(patterns: string[]): Promise<{ path: string; t
   return loaded;
 }
 
-/** The JSON Schema (draft 2020-12) of a target file, for editors. Cross-field rules are checked by the tool only. */
+/**
+ * The JSON Schema (draft 2020-12) of a target file, for editors. Cross-field rules are checked by the tool only;
+ * src/bench/targets.ts adds the backends each runtime offers on each host to the description.
+ */
 export function targetJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(TargetObject, { io: 'input' }) as Record<string, unknown>;
   return {
     $schema: schema.$schema,
     $id: 'https://edge-distill.dev/schemas/target.schema.json',
     title: 'edge-distill deployment target',
-    description:
-      'Where and how a model is benchmarked, and its budget. Backends per runtime and host: ' +
-      Object.entries(BACKENDS_BY_HOST)
-        .flatMap(([r, hosts]) => Object.entries(hosts).map(([h, b]) => `${r} on ${h}: ${b.join(', ')}`))
-        .join('; ') +
-      '.',
+    description: 'Where and how a model is benchmarked, and its budget.',
     ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),
   };
 }

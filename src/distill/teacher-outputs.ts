@@ -4,7 +4,7 @@ import type { Logger } from '../core/progress.js';
 import type { DistillConfig } from '../config/schema.js';
 import type { ModelTeacher } from '../teachers/index.js';
 import type { TeacherOutputs } from '../teachers/outputs.js';
-import { assertCacheable, cacheDecision, cacheDirFor, openRunCache, precheckCache } from '../teachers/cache/index.js';
+import { cacheDecision, cacheDirFor, openRunCache, precheckCache } from '../teachers/cache/index.js';
 
 /** The teacher cache a run will use (decided and checked before anything is written). */
 export interface TeacherOutputPlan {
@@ -27,7 +27,6 @@ export async function planTeacherOutputs(o: { c: DistillConfig; teacher: ModelTe
   const decision = cacheDecision(o.c, o.data, o.needsTeacher || Boolean(o.c.tune));
   const { dir, shared } = cacheDirFor(o.c, o.out);
   if (decision.use) {
-    assertCacheable(o.c);
     // A fresh run starts from an empty directory, so only a shared cache or a resumed run's can be there already.
     if (shared || o.resume) await precheckCache(dir, o.teacher, o.data, taps, o.c, o.rebuild);
   }

@@ -3,7 +3,8 @@
  * the student's byte budget unless the config already gives one.
  */
 import { UserError } from '../core/errors.js';
-import { loadTarget, targetPrecisions, type Target } from '../config/target.js';
+import { targetPrecisions, type Target } from '../config/target.js';
+import { loadBenchTarget } from '../bench/targets.js';
 import type { WeightPrecision } from '../students/sizing.js';
 
 /** Bytes-per-weight class of each artifact precision (int8 and uint8 are one byte a weight, uint16 two). */
@@ -31,7 +32,7 @@ export interface LoadedTarget {
 /** Loads `student.target`; a missing or invalid file is the loader's error, named after the flag. */
 export async function loadSizingTarget(path: string): Promise<LoadedTarget> {
   try {
-    return { path, target: await loadTarget(path) };
+    return { path, target: await loadBenchTarget(path) };
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`--target ${e.message}`, { cause: e });
     throw e;

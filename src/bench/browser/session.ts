@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { fixedBatchOption } from '../runners/node-ort.js';
+import { fixedBatchOption } from '../onnx-shape.js';
 import type { Target } from '../../config/target.js';
 import { imagesFor, sampleShape } from '../layout.js';
 import type { ModelRef, RunnerContext, Session } from '../types.js';

@@ -2,7 +2,7 @@
 import type * as ortType from 'onnxruntime-web';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fixedBatchOption } from './node-ort.js';
+import { fixedBatchOption } from '../onnx-shape.js';
 import { packageDir } from '../browser/vendor.js';
 import { openBrowserSession, type BrowserRunnerSpec } from '../browser/session.js';
 import type { PageOpenConfig, PageRuntime } from '../browser/page.js';

@@ -5,14 +5,8 @@ import { imagesFor, sampleShape } from '../layout.js';
 import { localSession, timed } from '../local-session.js';
 import type { ModelRef, ProbeResult, Runner, RunnerContext, Session } from '../types.js';
 import type { Target } from '../../config/target.js';
-import { onnxFixedBatch } from '../onnx-shape.js';
+import { fixedBatchOption } from '../onnx-shape.js';
 import { IDENTITY_ONNX_BASE64, openOrtModel, warmUpOrt, type OrtModule } from './ort-model.js';
-
-/** `{ fixedBatch }` when the ONNX file declares a fixed batch size for its input. */
-export function fixedBatchOption(bytes: Uint8Array, inputName?: string): { fixedBatch?: number } {
-  const b = onnxFixedBatch(bytes, inputName);
-  return b !== undefined ? { fixedBatch: b } : {};
-}
 
 /**
  * Opens an ONNX artifact with an onnxruntime module in this process; shared by onnxruntime-node and onnxruntime-web

@@ -19,7 +19,7 @@ runners.register(nodeOrtWebRunner);
 runners.register(chromiumTfjsRunner);
 runners.register(chromiumOrtRunner);
 
-/** The runner for a target's runtime, host and backend (the target schema only admits combinations that have one). */
+/** The runner for a target's runtime, host and backend (../targets.ts only admits combinations that have one). */
 export function runnerFor(target: Pick<Target, 'runtime' | 'host' | 'backend'>): Runner | undefined {
   return runners.all().find((r) => r.runtime === target.runtime && r.host === target.host && r.backends.includes(target.backend));
 }

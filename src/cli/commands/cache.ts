@@ -71,10 +71,9 @@ export const command: Command = {
     const { initBackend } = await import('../../runtime/backend.js');
     const { loadTeacher } = await import('../../teachers/index.js');
     const { teacherTapsOf } = await import('../../train/loss-check.js');
-    const { buildCache, assertCacheable } = await import('../../teachers/cache/index.js');
+    const { buildCache } = await import('../../teachers/cache/index.js');
     const { stderrLogger } = await import('../../core/progress.js');
     const cfg = resolveDistillConfig(c, v.config ? String(v.config) : 'flags');
-    assertCacheable(cfg);
     await initBackend(cfg.train.backend, stderrLogger);
     const teacher = await loadTeacher(cfg.teacher!);
     try {

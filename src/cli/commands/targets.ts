@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { UserError, isUserError } from '../../core/errors.js';
 import { silentLogger } from '../../core/progress.js';
-import { builtinTargetsDir, expandTargetPaths, loadTarget, loadTargets, targetJsonSchema, targetPrecisions, type Target } from '../../config/target.js';
+import { builtinTargetsDir, expandTargetPaths, targetPrecisions, type Target } from '../../config/target.js';
+import { benchTargetJsonSchema, loadBenchTarget, loadBenchTargets } from '../../bench/targets.js';
 import type { Command } from '../command.js';
 
 function budgetText(t: Target): string {
@@ -48,14 +49,14 @@ export const command: Command = {
     const [action, ...files] = positionals;
     const patterns = files.length ? files : [join(builtinTargetsDir(), '*.json')];
     if (action === 'schema') {
-      console.log(JSON.stringify(targetJsonSchema(), null, 2));
+      console.log(JSON.stringify(benchTargetJsonSchema(), null, 2));
       return 0;
     }
     if (action === 'validate') {
       let bad = 0;
       for (const path of await expandTargetPaths(patterns)) {
         try {
-          const t = await loadTarget(path);
+          const t = await loadBenchTarget(path);
           console.log(`ok    ${path} (${t.id})`);
         } catch (e) {
           if (!isUserError(e)) throw e;
@@ -66,7 +67,7 @@ export const command: Command = {
       return bad ? 1 : 0;
     }
     if (action === 'list') {
-      const loaded = await loadTargets(patterns);
+      const loaded = await loadBenchTargets(patterns);
       const status = values.probe ? await probeAll(loaded.map((l) => l.target)) : undefined;
       const rows = loaded.map(({ target: t }) => [
         t.id,

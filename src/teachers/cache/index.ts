@@ -18,21 +18,6 @@ export { CacheReader, readCacheIndex } from './reader.js';
 export { mergeCaches } from './merge.js';
 export { CacheIndex } from './format.js';
 
-/** True when a config turns on random data augmentation (a field the data config does not have yet). */
-export function augmentationEnabled(c: { data: object }): boolean {
-  const a = (c.data as { augment?: unknown }).augment;
-  return Boolean(a) && !(typeof a === 'object' && Object.keys(a as object).length === 0);
-}
-
-/**
- * Refuses a cache when augmentation is on: the cache holds the teacher's outputs for the un-augmented images, so
- * augmented batches would be trained against targets for other pixels.
- */
-export function assertCacheable(c: { data: object }): void {
-  if (augmentationEnabled(c)) {
-    throw new UserError('teacher cache: the config turns on data augmentation (data.augment), but a cache holds teacher outputs for un-augmented images only; use --no-cache (cache.use: "off") so the teacher sees each augmented batch');
-  }
-}
 
 /** Where a run's cache lives: the configured dir, or RUN/teacher-cache. */
 export function cacheDirFor(c: DistillConfig, out: string): { dir: string; shared: boolean } {
@@ -79,7 +64,6 @@ export interface RunCacheOptions {
  * something else is refused.
  */
 export async function openRunCache(o: RunCacheOptions): Promise<TeacherOutputs> {
-  assertCacheable(o.config);
   const want = await cacheKeyParts(o.teacher, o.data, o.taps, o.config.cache.dtype);
   const has = existsSync(join(o.dir, INDEX_FILE));
   if (!has && existsSync(o.dir) && readdirSync(o.dir).length > 0) {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadTarget, loadTargets, targetJsonSchema, builtinTargetsDir, BACKENDS_BY_HOST } from '../../../src/config/target.js';
+import { loadTarget as loadSchemaTarget, builtinTargetsDir } from '../../../src/config/target.js';
+import { backendsByHost, benchTargetJsonSchema, loadBenchTarget as loadTarget, loadBenchTargets as loadTargets } from '../../../src/bench/targets.js';
 import { UserError } from '../../../src/core/errors.js';
 
 const base = { id: 't1', description: 'a target', runtime: 'tfjs', host: 'node', backend: 'cpu', artifact: { format: 'tfjs', precision: 'fp32' } };
@@ -52,6 +53,19 @@ test('an unknown backend is rejected with file: path.to.field: message', async (
   await rejects({ ...base, runtime: 'onnxruntime', host: 'chromium', backend: 'cpu', artifact: { format: 'onnx' } }, (p) => `${p}: backend: onnxruntime on chromium has no backend "cpu". Must be one of [wasm, webgl, webgpu]`);
 });
 
+test('the runtime/host/backend rule is the bench layer\'s: the config layer checks the enums only', async () => {
+  // Derived from the runners' declarations; written out here by hand from the five runner files.
+  assert.deepEqual(backendsByHost(), {
+    tfjs: { node: ['cpu', 'wasm', 'tensorflow'], chromium: ['cpu', 'wasm', 'webgl', 'webgpu'] },
+    onnxruntime: { node: ['cpu', 'wasm'], chromium: ['wasm', 'webgl', 'webgpu'] },
+  });
+  const path = await writeTarget({ ...base, backend: 'webgl' });
+  assert.equal((await loadSchemaTarget(path)).backend, 'webgl');
+  await assert.rejects(loadSchemaTarget(await writeTarget({ ...base, backend: 'cuda' })), /backend: Invalid option/);
+  // The rule's problem comes first, counted with the schema's own cross-field problems.
+  await rejects({ ...base, backend: 'webgl', cpuThrottling: 4 }, (p) => `${p}: backend: tfjs on node has no backend "webgl". Must be one of [cpu, wasm, tensorflow] (and 1 more problem)`);
+});
+
 test('a bad budget is rejected at the budget field', async () => {
   await rejects({ ...base, budget: { maxBytes: -1 } }, (p) => `${p}: budget.maxBytes: Too small: expected number to be >0`);
   await rejects({ ...base, budget: { maxP50Ms: 10, maxP95Ms: 5 } }, (p) => `${p}: budget.maxP95Ms: must be ≥ maxP50Ms (10): a 95th percentile is never below the median`);
@@ -82,8 +96,8 @@ test('missing files, bad JSON and duplicate ids are user errors', async () => {
 
 test('the committed targets/target.schema.json is up to date (npm run targets:schema)', async () => {
   const committed = await readFile(join(builtinTargetsDir(), 'target.schema.json'), 'utf8');
-  assert.equal(committed, JSON.stringify(targetJsonSchema(), null, 2) + '\n', 'run npm run targets:schema');
-  const schema = JSON.parse(committed) as { properties: Record<string, { enum?: string[] }> };
+  assert.equal(committed, JSON.stringify(benchTargetJsonSchema(), null, 2) + '\n', 'run npm run targets:schema');
+  const schema = JSON.parse(committed) as { description: string; properties: Record<string, { enum?: string[] }> };
   assert.deepEqual(schema.properties.backend!.enum, ['cpu', 'wasm', 'webgl', 'webgpu', 'tensorflow']);
-  assert.ok(Object.keys(BACKENDS_BY_HOST).length === 2);
+  assert.match(schema.description, /Backends per runtime and host: tfjs on node: cpu, wasm, tensorflow; tfjs on chromium: cpu, wasm, webgl, webgpu; onnxruntime on node: cpu, wasm; onnxruntime on chromium: wasm, webgl, webgpu\.$/);
 });

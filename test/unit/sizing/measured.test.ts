@@ -71,6 +71,10 @@ test('--target: the byte budget at the target precision becomes --max-bytes; exp
   await assert.rejects(applyTargetBudget({ student: { target: join(dir, 'nope.json') } }), (e: Error) => e instanceof UserError && /^--target .*nope\.json: not found \(expected a target JSON file\)$/.test(e.message));
   writeFileSync(join(dir, 'bad.json'), JSON.stringify({ id: 'bad' }));
   await assert.rejects(applyTargetBudget({ student: { target: join(dir, 'bad.json') } }), (e: Error) => e instanceof UserError && /^--target .*bad\.json/.test(e.message));
+  // The runner rule (src/bench/targets.ts) holds for sizing targets too: no runner runs onnxruntime on node with webgpu.
+  const t = JSON.parse(readFileSync('targets/node-ort-cpu.json', 'utf8'));
+  writeFileSync(join(dir, 'webgpu.json'), JSON.stringify({ ...t, backend: 'webgpu' }));
+  await assert.rejects(applyTargetBudget({ student: { target: join(dir, 'webgpu.json') } }), (e: Error) => e instanceof UserError && /^--target .*webgpu\.json: backend: onnxruntime on node has no backend "webgpu"\. Must be one of \[cpu, wasm\]$/.test(e.message));
 });
 
 test('distill --size-by latency on mnist: trains the measured choice, writes sizing.json and records it in metrics.json', async () => {

@@ -7,7 +7,7 @@ import { useBackend } from '../../helpers/backend.js';
 import { FORMS } from '../../helpers/fixtures.js';
 import { bandDataset, tmp } from '../../helpers/tiny.js';
 import { loadTeacher, type ModelTeacher } from '../../../src/teachers/index.js';
-import { buildCache, CacheReader, mergeCaches, assertCacheable } from '../../../src/teachers/cache/index.js';
+import { buildCache, CacheReader, mergeCaches } from '../../../src/teachers/cache/index.js';
 import { fromHalf, toHalf } from '../../../src/core/float16.js';
 import { cacheKeyParts } from '../../../src/teachers/cache/key.js';
 import { trainStudent } from '../../../src/train/trainer.js';
@@ -161,11 +161,6 @@ test('--shard i/N slices merge into the same cache; a missing, duplicate or fore
   const r = await CacheReader.open(join(base, 'merged'));
   assert.deepEqual((await outputsOf(r, data)).logits, (await outputsOf(liveTeacherOutputs(teacher), data)).logits);
   r.dispose();
-});
-
-test('the cache refuses a config with data augmentation (it holds un-augmented views)', () => {
-  assert.doesNotThrow(() => assertCacheable({ data: { spec: 'mnist' } }));
-  assert.throws(() => assertCacheable({ data: { spec: 'mnist', augment: { flip: true } } }), /turns on data augmentation \(data.augment\), but a cache holds teacher outputs for un-augmented images only; use --no-cache/);
 });
 
 test('reading rows keeps a bounded number of shard files open', async () => {
