@@ -36,4 +36,5 @@ export {
 } from './export/index.js';
 export { loadTarget, loadTargets, parseTarget, targetJsonSchema, type Target, type TargetInput, type Budget } from './config/target.js';
 export { runBench, type BenchOptions } from './bench/run.js';
+export { writeReports } from './report/write.js';
 export type { BenchResults, BenchRow, TargetSummary, LatencyStats, ThroughputEntry, BudgetCheck } from './bench/results.js';

@@ -1,6 +1,6 @@
 /**
  * The bench stage: every selected target × the student's exported artifacts and the teacher, measured by the
- * target's runtime, then results.json, report.md and report.html in RUN/bench.
+ * target's runtime, then RUN/bench/results.json. The reports on top of it are the report layer's (src/report/write.ts).
  */
 import { cpus, platform, arch, totalmem } from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -50,7 +50,10 @@ function selectTargets(loaded: { path: string; target: Target }[], only: string[
   return loaded.filter((l) => only.includes(l.target.id));
 }
 
-/** Runs the bench stage and writes RUN/bench/{results.json, report.md, report.html}. Returns the results. */
+/**
+ * Runs the bench stage and writes RUN/bench/results.json, replacing an earlier bench's folder whole. Returns the
+ * results; the caller writes the reports from them (`writeReports` in src/report/write.ts).
+ */
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const log = opts.log ?? silentLogger;
   const runDir = resolve(opts.runDir);
@@ -153,7 +156,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     targets: summaries,
     rows,
   };
-  await writeBenchOutputs(join(runDir, 'bench'), results);
+  await writeResults(join(runDir, 'bench'), results);
   return results;
 }
 
@@ -193,13 +196,12 @@ function derive(rows: BenchRow[], predictions: Map<BenchRow, Int32Array>, target
   }
 }
 
-/** Writes results.json, report.md and report.html into RUN/bench, replacing an earlier bench atomically. */
-export async function writeBenchOutputs(dir: string, results: BenchResults): Promise<void> {
-  const { renderMarkdown } = await import('../report/markdown.js');
-  const { renderHtml } = await import('../report/html.js');
+/**
+ * Writes results.json into RUN/bench, replacing an earlier bench's folder atomically (its reports go with it: the
+ * caller writes new ones from these results).
+ */
+export async function writeResults(dir: string, results: BenchResults): Promise<void> {
   await replaceDirAtomic(dir, async (staging) => {
     await writeFile(join(staging, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-    await writeFile(join(staging, 'report.md'), renderMarkdown(results));
-    await writeFile(join(staging, 'report.html'), renderHtml(results));
   });
 }

@@ -115,12 +115,14 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunPipeline
 
   await stage('bench', async () => {
     const { runBench } = await import('../bench/run.js');
-    await runBench({
+    const { writeReports } = await import('../report/write.js');
+    const results = await runBench({
       runDir: out, quick: benchCfg.quick, log, quiet: opts.quiet ?? false,
       ...(benchCfg.targets ? { targets: benchCfg.targets } : {}),
       ...(benchCfg.only ? { only: benchCfg.only } : {}),
       ...(benchCfg.testLimit ? { testLimit: benchCfg.testLimit } : {}),
     });
+    await writeReports(results, join(out, 'bench'));
     return 'done';
   });
 
