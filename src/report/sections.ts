@@ -33,6 +33,7 @@ export interface Column {
   detail?: true;
 }
 
+/** A table: its columns and one row of cells per line. */
 export interface Table {
   columns: Column[];
   /** One cell per column. */
