@@ -38,4 +38,5 @@ export type { Target, TargetInput, Budget } from './config/target.js';
 // Targets as the bench loads them: the schema plus "a runner offers this runtime, host and backend".
 export { loadBenchTarget as loadTarget, loadBenchTargets as loadTargets, parseBenchTarget as parseTarget, benchTargetJsonSchema as targetJsonSchema } from './bench/targets.js';
 export { runBench, type BenchOptions } from './bench/run.js';
+export { writeReports } from './report/write.js';
 export type { BenchResults, BenchRow, TargetSummary, LatencyStats, ThroughputEntry, BudgetCheck } from './bench/results.js';

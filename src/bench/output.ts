@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { BenchResults } from './results.js';
+import { RUN_FILES } from '../run-dir/layout.js';
 
 /**
  * Fills a staging folder next to `dir` and swaps it in only when `fill` succeeds, replacing an earlier `dir`: a
@@ -23,4 +25,14 @@ export async function replaceDirAtomic<T>(dir: string, fill: (staging: string) =
   await rename(staging, dir);
   await rm(old, { recursive: true, force: true });
   return result;
+}
+
+/**
+ * Writes results.json into `dir` (RUN/bench), replacing an earlier bench's folder atomically; its reports go with it,
+ * as the caller writes new ones from these results.
+ */
+export async function writeResults(dir: string, results: BenchResults): Promise<void> {
+  await replaceDirAtomic(dir, async (staging) => {
+    await writeFile(join(staging, RUN_FILES.results), JSON.stringify(results, null, 2) + '\n');
+  });
 }

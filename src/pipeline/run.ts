@@ -6,7 +6,7 @@ import { stderrLogger, type Logger } from '../core/progress.js';
 import { writeJsonAtomic } from '../core/files.js';
 import { validate, readJsonFile } from '../config/load.js';
 import { firstDifference } from '../run-dir/prepare.js';
-import { RUN_FILES } from '../run-dir/layout.js';
+import { RUN_FILES, runPaths } from '../run-dir/layout.js';
 import { PipelineConfig, type StageName } from './config.js';
 import { readState, recordStage, type PipelineState } from './state.js';
 
@@ -114,16 +114,18 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunPipeline
 
   await stage('bench', async () => {
     const { runBench } = await import('../bench/run.js');
-    await runBench({
+    const { writeReports } = await import('../report/write.js');
+    const results = await runBench({
       runDir: out, quick: benchCfg.quick, log, quiet: opts.quiet ?? false,
       ...(benchCfg.targets ? { targets: benchCfg.targets } : {}),
       ...(benchCfg.only ? { only: benchCfg.only } : {}),
       ...(benchCfg.testLimit ? { testLimit: benchCfg.testLimit } : {}),
     });
+    await writeReports(results, runPaths(out).benchDir);
     return 'done';
   });
 
-  return { out, state, report: { md: join(out, 'bench', 'report.md'), html: join(out, 'bench', 'report.html') } };
+  return { out, state, report: { md: runPaths(out).reportMd, html: runPaths(out).reportHtml } };
 }
 
 /** The first Markdown table of a report (its headline), for printing at the end of a run. */

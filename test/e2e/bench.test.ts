@@ -32,8 +32,6 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   }
 }
 
-/** Once the export stage is merged, the teacher is exported to ONNX and measured on onnxruntime targets too. */
-const HAS_EXPORT_STAGE = existsSync(new URL('../../src/export/index.ts', import.meta.url));
 let run: string;
 before(async () => {
   run = await makeRunDir();
@@ -81,23 +79,18 @@ test('bench --quick on Node and Chromium targets writes results.json, report.md 
   assert.ok(student!.budget!.checks.some((c) => c.metric === 'bytes' && c.pass));
   assert.ok(student!.memory!.bytes! > 0);
 
-  // ONNX on Node and in Chromium: the same model, so the same predictions, hence the same accuracy; the teacher has
-  // no ONNX export until the export stage lands.
+  // ONNX on Node and in Chromium: the same model, so the same predictions, hence the same accuracy. The teacher is
+  // exported to ONNX for this bench and measured there too, so agreement is with the teacher on the same target.
   for (const target of ['node-ort-cpu', 'chromium-ort-wasm']) {
     const [s] = get(target, 'student');
     assert.equal(s?.status, 'ok', `${target}: ${s?.reason}`);
     assert.equal(s!.accuracy!.correct, student!.accuracy!.correct, target);
-    if (!HAS_EXPORT_STAGE) assert.equal(s!.agreement!.reference, 'teacher on node-tfjs-cpu');
     assert.equal(s!.agreement!.value, student!.agreement!.value);
     const [t] = get(target, 'teacher');
-    if (HAS_EXPORT_STAGE) {
-      assert.equal(t?.status, 'ok', t?.reason);
-      assert.equal(s!.agreement!.reference, `teacher on ${target}`);
-    } else {
-      assert.equal(t?.status, 'skipped');
-      assert.match(t!.reason!, /^teacher has no ONNX export/);
-    }
+    assert.equal(t?.status, 'ok', t?.reason);
+    assert.equal(s!.agreement!.reference, `teacher on ${target}`);
   }
+  assert.equal(res.models.teacher.onnx, 'exported for this bench');
   assert.match(get('chromium-ort-wasm', 'student')[0]!.runtime!, /in Chromium/);
 
   // A target this machine cannot run is a skipped row with the reason, never a number.

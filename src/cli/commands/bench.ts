@@ -1,10 +1,10 @@
 /** `edge-distill bench --run DIR`: benchmark the run's exported student and its teacher on deployment targets. */
-import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { stderrLogger } from '../../core/progress.js';
 import { numberFlag, type Command } from '../command.js';
 
 import { listFlag as list } from '../flags.js';
+import { RUN_FILES, runPaths } from '../../run-dir/layout.js';
 
 /** The `bench` subcommand. */
 export const command: Command = {
@@ -20,6 +20,7 @@ export const command: Command = {
   async run(values) {
     if (typeof values.run !== 'string') throw new UserError('--run DIR is required (a run directory with an export; see edge-distill bench --help)');
     const { runBench } = await import('../../bench/run.js');
+    const { writeReports } = await import('../../report/write.js');
     const testLimit = numberFlag(values, 'test-limit', { min: 1, integer: true });
     const targets = list(values.targets);
     const only = list(values.only);
@@ -31,6 +32,8 @@ export const command: Command = {
       ...(testLimit !== undefined ? { testLimit } : {}),
       log: stderrLogger,
     });
+    const paths = runPaths(res.runDir);
+    await writeReports(res, paths.benchDir);
     const ok = res.rows.filter((r) => r.status === 'ok');
     const skipped = res.rows.filter((r) => r.status === 'skipped').length;
     const failed = res.rows.filter((r) => r.status === 'error');
@@ -41,8 +44,7 @@ export const command: Command = {
       console.log(`${r.target.padEnd(28)} ${r.model.padEnd(8)} ${(r.artifact ? `${r.artifact.format}/${r.artifact.precision}` : '').padEnd(13)} p50 ${p50.padEnd(11)} acc ${acc.padEnd(6)} budget ${budget}`);
     }
     for (const r of failed) console.log(`${r.target.padEnd(28)} ${r.model.padEnd(8)} error: ${r.reason}`);
-    const out = join(res.runDir, 'bench');
-    console.log(`\n${ok.length} measured, ${skipped} skipped, ${failed.length} failed; wrote ${join(out, 'results.json')}, report.md, report.html`);
+    console.log(`\n${ok.length} measured, ${skipped} skipped, ${failed.length} failed; wrote ${paths.results}, ${RUN_FILES.reportMd}, ${RUN_FILES.reportHtml}`);
     return 0;
   },
 };

@@ -62,6 +62,124 @@ function evilResults(): BenchResults {
   };
 }
 
+/**
+ * Results with round numbers, so every rendered value below is worked out by hand: fmtMs keeps three significant
+ * digits, sizes are SI (1 kB = 1000 B), speedup is teacher p50 / student p50.
+ */
+function knownResults(): BenchResults {
+  const latency = (p50: number, p90: number, p95: number, p99: number, mean: number, ci95: [number, number], cv: number): LatencyStats => ({
+    batch: 1, n: 40, mean, ci95, sd: mean * cv, cv, min: p50 * 0.9, p50, p90, p95, p99, max: p99 * 1.5, callsPerSample: 1, clockResolutionMs: 0.001, calls: 40,
+  });
+  const onnx = (bytes: number, gzipBytes: number) => ({ format: 'onnx' as const, precision: 'fp32' as const, dir: 'onnx-fp32', entry: 'model.onnx', bytes, gzipBytes, layout: 'nchw' as const });
+  const perClass = (a: number, b: number) => [{ correct: a, total: 500 }, { correct: b, total: 500 }];
+  const studentP50 = 0.023;
+  const teacherP50 = 0.5;
+  return {
+    schemaVersion: 1,
+    tool: { name: 'edge-distill', version: '0.1.0' },
+    createdAt: '2026-02-03T04:05:06.000Z',
+    runDir: '/runs/known',
+    quick: false,
+    machine: { platform: 'linux', arch: 'x64', cpu: 'Test CPU', cores: 4, memoryBytes: 16e9, node: 'v20.1.0' },
+    dataset: { spec: 'mnist', name: 'mnist', split: 'test', samples: 1000, classNames: ['zero', 'one'] },
+    statistics: { ...STATS_DEFINITIONS, sample: 'per-call ms' },
+    models: { student: { source: 'distill run', exportDir: '/runs/known/export' }, teacher: { path: '/t/model.json', onnx: 'exported for this bench' } },
+    targets: [
+      { id: 'node-ort-cpu', description: 'onnxruntime-node', file: 't/a.json', runtime: 'onnxruntime', host: 'node', backend: 'cpu', threads: 2, cpuThrottling: 4, batchSizes: [1, 8], budget: { maxBytes: 1_000_000, maxP50Ms: 0.1 }, status: 'ok' },
+      { id: 'node-tfjs-tensorflow', description: 'tfjs-node', file: 't/b.json', runtime: 'tfjs', host: 'node', backend: 'tensorflow', threads: 1, cpuThrottling: 1, batchSizes: [1], budget: {}, status: 'skipped', reason: 'tfjs-node is not installed' },
+    ],
+    rows: [
+      {
+        target: 'node-ort-cpu', model: 'student', artifact: onnx(20_480, 17_340), status: 'ok', runtime: 'onnxruntime-node 1.22.0 (cpu)',
+        load: { runtimeInitMs: 12.3, coldLoadMs: 152.4 },
+        latency: latency(studentP50, 0.027, 0.031, 0.048, 0.0252, [0.0241, 0.0263], 0.123),
+        throughput: [{ batch: 1, status: 'ok', samplesPerSec: 39_682.54 }, { batch: 8, status: 'ok', samplesPerSec: 52.34 }],
+        memory: { bytes: 2_500_000, gpuBytes: 640, source: 'tf.memory()' },
+        accuracy: { value: 0.917, correct: 917, total: 1000, perClass: perClass(450, 467) },
+        agreement: { value: 0.955, total: 1000, reference: 'teacher on node-ort-cpu' },
+        speedup: teacherP50 / studentP50,
+        budget: { pass: true, checks: [{ metric: 'p50Ms', limit: 0.1, value: studentP50, pass: true }] },
+        notes: [],
+      },
+      {
+        target: 'node-ort-cpu', model: 'teacher', artifact: onnx(1_234_567, 1_100_000), status: 'ok', runtime: 'onnxruntime-node 1.22.0 (cpu)',
+        load: { runtimeInitMs: 0.5, coldLoadMs: 1520 },
+        latency: latency(teacherP50, 0.58, 0.61, 0.9, 0.55, [0.52, 0.58], 0.05),
+        throughput: [{ batch: 1, status: 'ok', samplesPerSec: 1818.2 }, { batch: 8, status: 'error', reason: 'out of memory' }],
+        accuracy: { value: 0.97, correct: 970, total: 1000, perClass: perClass(480, 490) },
+        budget: { pass: false, checks: [{ metric: 'p50Ms', limit: 0.1, value: teacherP50, pass: false }] },
+        notes: [],
+      },
+      { target: 'node-tfjs-tensorflow', model: 'student', status: 'skipped', reason: 'tfjs-node is not installed', notes: [] },
+    ],
+  };
+}
+
+/** The cells of each Markdown table, by the title of its section. */
+function mdTables(md: string): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  for (const part of md.split(/^## /m).slice(1)) {
+    const [title, ...lines] = part.split('\n');
+    const rows = lines.filter((l) => l.startsWith('|')).map((l) => l.slice(2, -2).split(' | '));
+    if (rows.length) out.set(title!, [rows[0]!, ...rows.slice(2)]);
+  }
+  return out;
+}
+
+/** The cells of each HTML table (header row first), tags stripped and entities decoded, by the title of its section. */
+function htmlTables(html: string): Map<string, string[][]> {
+  const decode = (s: string) => s.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  const out = new Map<string, string[][]>();
+  for (const part of html.split('<h2>').slice(1)) {
+    const title = decode(part.slice(0, part.indexOf('</h2>')));
+    const rows = [...part.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<t[hd][^>]*>(.*?)<\/t[hd]>/g)].map((c) => decode(c[1]!)));
+    if (rows.length) out.set(title, rows);
+  }
+  return out;
+}
+
+test('rendered numbers, worked by hand: ms to three significant digits, speedup teacher p50 / student p50, SI sizes, percentages, rates', () => {
+  const md = renderMarkdown(knownResults());
+  const lines = md.split('\n');
+  // 0.5 / 0.023 = 21.7 → "22×" (two digits from 10 up); 0.023 → "0.0230"; 20 480 B → "20.5 kB"; 917/1000 → "91.7%".
+  assert.ok(lines.includes('| node-ort-cpu | student onnx/fp32 | 0.0230 | 0.0310 | 0.0252 (0.0241–0.0263) | 0.12 | 22× | 91.7% | 95.5% | 20.5 kB (17.3 kB) | pass |'), md);
+  assert.ok(lines.includes('| node-ort-cpu | teacher onnx/fp32 | 0.500 | 0.610 | 0.550 (0.520–0.580) | 0.05 | – | 97.0% | – | 1.23 MB (1.10 MB) | FAIL (p50Ms) |'), md);
+  assert.ok(lines.includes('| node-ort-cpu | student onnx/fp32 | 39,683 | 52.3 |'), 'samples/s: thousands separators from 100 up, one decimal below');
+  assert.ok(lines.includes('| node-ort-cpu | teacher onnx/fp32 | 1,818 | error |'));
+  assert.ok(lines.includes('| node-ort-cpu | student onnx/fp32 | onnxruntime-node 1.22.0 (cpu) | 12.3 | 152 | 2.50 MB (GPU 640 B) |'));
+  assert.ok(lines.includes('| node-ort-cpu | teacher onnx/fp32 | onnxruntime-node 1.22.0 (cpu) | 0.500 | 1520 | not reported by the runtime |'));
+  assert.ok(lines.includes('| zero | 500 | 90.0% | 96.0% |') && lines.includes('| one | 500 | 93.4% | 98.0% |'), 'per class: 450/500, 480/500, 467/500, 490/500');
+  assert.ok(lines.includes('| node-ort-cpu | onnxruntime / node / cpu | 2 | 4× | ≤ 1.00 MB, p50 ≤ 0.1 ms |  |'));
+  assert.ok(lines.includes('| node-tfjs-tensorflow | tfjs / node / tensorflow | 1 | – | none | skipped: tfjs-node is not installed |'));
+  assert.ok(lines.includes('| node-tfjs-tensorflow | student | skipped | tfjs-node is not installed |'));
+  assert.ok(lines.includes('- Machine: Test CPU, 4 cores, 16.0 GB RAM, linux/x64, Node v20.1.0'));
+
+  const html = renderHtml(knownResults());
+  for (const cell of [
+    '<td class="num">0.0230</td>', '<td class="num">0.0270</td>', '<td class="num">0.0480</td>', // p50, and the HTML-only p90 and p99
+    '<td class="num">22×</td>', '<td class="num" title="teacher on node-ort-cpu">95.5%</td>', '<td class="num">20.5 kB (17.3 kB)</td>',
+    '<td class="pass" title="p50Ms: 0.02300 ≤ 0.1: pass">pass</td>', '<td class="fail" title="p50Ms: 0.5000 ≤ 0.1: FAIL">FAIL (p50Ms)</td>',
+    '<td class="num">39,683</td>', '<td class="num muted" title="out of memory">error</td>', '<td>2.50 MB (GPU 640 B)</td>',
+    '<td class="num">93.4%</td>', '<td>onnxruntime / node / cpu</td>', '<li>Machine: Test CPU, 4 cores, 16.0 GB RAM, linux/x64, Node v20.1.0</li>',
+  ]) assert.ok(html.includes(cell), cell);
+});
+
+test('Markdown and HTML show the same values: every Markdown table is the HTML table of the same section, less its detail columns', () => {
+  const res = knownResults();
+  const md = mdTables(renderMarkdown(res));
+  const html = htmlTables(renderHtml(res));
+  assert.deepEqual([...md.keys()], ['Latency at batch 1, accuracy and budget', 'Skipped and failed', 'Throughput (samples/s)', 'Load and memory', 'Per-class accuracy on node-ort-cpu', 'Targets']);
+  assert.deepEqual([...html.keys()], [...md.keys()]);
+  for (const [title, [head, ...rows]] of md) {
+    const [htmlHead, ...htmlRows] = html.get(title)!;
+    const cols = head!.map((h) => htmlHead!.indexOf(h));
+    assert.ok(cols.every((i) => i >= 0), `${title}: every Markdown column is in the HTML table`);
+    assert.deepEqual(rows, htmlRows.map((r) => cols.map((i) => r[i]!)), title);
+  }
+  const [latencyHead] = html.get('Latency at batch 1, accuracy and budget')!;
+  assert.deepEqual(latencyHead!.filter((h) => !md.get('Latency at batch 1, accuracy and budget')![0]!.includes(h)), ['p90 ms', 'p99 ms'], 'HTML adds only p90 and p99');
+});
+
 test('scales: log ticks at 1-2-5 steps, linear ticks at nice steps', () => {
   const l = logScale(0.03, 7, 0, 100);
   assert.deepEqual(l.domain, [0.02, 10]);
