@@ -19,12 +19,20 @@ export const DataConfig = z
   })
   .strict();
 
+/** What a student loaded from a file (`student.model`) starts from: weights drawn from the seed, or its own. */
+export const STUDENT_WEIGHT_MODES = ['init', 'keep'] as const;
+export type StudentWeightMode = (typeof STUDENT_WEIGHT_MODES)[number];
+
 /** Weight precision used to count a student's exported bytes against a budget. */
 export const WEIGHT_PRECISIONS = ['float32', 'float16', 'uint8'] as const;
 
 export const StudentConfig = z
   .object({
     family: z.string().default('cnn'),
+    /** A tfjs LayersModel model.json to train instead of a family member (sizing settings do not apply to it). */
+    model: z.string().min(1).optional(),
+    /** For `model`: re-initialise its weights from the seed (`init`) or start from the file's (`keep`). */
+    modelWeights: z.enum(STUDENT_WEIGHT_MODES).default('init'),
     /** Explicit family parameters; when absent the largest member of the family that fits `maxBytes` is chosen. */
     params: z.record(z.string(), z.unknown()).optional(),
     maxBytes: z.number().int().positive().optional(),

@@ -3,6 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../core/errors.js';
 import type { Dataset, Teacher } from '../core/types.js';
 import type { ModelTeacher } from '../teachers/index.js';
+import type { DistillConfig } from '../config/schema.js';
+import { onnxProblems } from '../export/onnx/convert.js';
+import { readTopology } from '../export/onnx/topology.js';
 
 /** Checks that teacher and data agree on input shape (NHWC; -1 takes any size) and classes. */
 export function checkTeacherData(teacher: Teacher, data: Dataset): void {
@@ -35,3 +38,25 @@ export async function probeOnData(teacher: Teacher, data: Dataset): Promise<void
   }
 }
 
+
+/** Refuses sizing settings for a student loaded from a file: it is one fixed architecture, there is nothing to size. */
+export function checkFileStudentFlags(c: DistillConfig): void {
+  if (!c.student.model) return;
+  const given = [
+    c.student.params && '--params',
+    c.student.maxBytes !== undefined && '--max-bytes',
+    c.student.target && '--target',
+    c.student.sizeBy && '--size-by',
+    c.student.candidates !== undefined && '--candidates',
+  ].filter(Boolean);
+  if (given.length) throw new UserError(`--student ${c.student.model}: ${given.join(', ')} size${given.length === 1 ? 's' : ''} a student family; a model you bring is one fixed architecture: drop ${given.join(' and ')}, or pick a family (cnn, dsconv, mlp, vgg) to size`);
+}
+
+/**
+ * Refuses, before any training, a student the exporters cannot write: every layer must have an ONNX converter
+ * (tfjs files take any LayersModel). The message lists each unsupported layer.
+ */
+export function checkExportable(model: tf.LayersModel, what: string): void {
+  const problems = onnxProblems(readTopology(model));
+  if (problems.length) throw new UserError(`${what}: the model cannot be exported to every format: ${problems.join('; ')}; replace those layers, or train a family student`);
+}

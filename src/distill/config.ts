@@ -14,7 +14,7 @@ export function resolveDistillConfig(config: unknown, source = 'config'): Distil
   // Unknown terms / bad params fail here, before anything runs; each term is recorded with its params' defaults
   // filled in, so config.json holds the temperature (and every other term setting) the trainer uses.
   c.loss = { terms: parseLossTerms(c.loss, `${source}: loss`).map((p) => ({ kind: p.term.name, weight: p.weight, ...(p.params as object) })) };
-  studentFamilies.get(c.student.family);
+  if (!c.student.model) studentFamilies.get(c.student.family);
   return c;
 }
 

@@ -16,13 +16,14 @@ import { runPaths } from '../run-dir/layout.js';
 import { prepareRunDir } from '../run-dir/prepare.js';
 import { writeRunConfig } from '../run-dir/run-config.js';
 import { studentFamilies } from '../students/index.js';
+import { loadFileStudent } from '../students/file-student.js';
 import { loadTeacher } from '../teachers/index.js';
 import type { TeacherOutputs } from '../teachers/outputs.js';
 import { checkLossShapes, teacherTapsOf } from '../train/loss-check.js';
 import { applyTargetBudget } from '../sizing/target-budget.js';
 import { latencySizedParams } from '../sizing/distill-step.js';
 import { resolveDistillConfig, openConfiguredData, withDefaultFeatureTerm } from './config.js';
-import { checkTeacherData, probeOnData } from './checks.js';
+import { checkExportable, checkFileStudentFlags, checkTeacherData, probeOnData } from './checks.js';
 import { candidateChoices, checkCandidatesFlag, pickArchitecture } from './architecture.js';
 import { openTeacherOutputs, planTeacherOutputs } from './teacher-outputs.js';
 import { trainChosen } from './train-step.js';
@@ -61,6 +62,7 @@ export interface DistillResult {
 
 /** Fails before anything loads when the settings cannot work together. */
 function checkSettings(c: DistillConfig): void {
+  checkFileStudentFlags(c);
   checkCandidatesFlag(c);
   if (c.tune && !c.teacher) throw new UserError('--tune compares distillation with training from scratch; it needs --teacher');
 }
@@ -94,7 +96,7 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
       checkTeacherData(teacher, data);
       await probeOnData(teacher, data);
     }
-    const family = studentFamilies.get(c.student.family);
+    const family = c.student.model ? await loadFileStudent(c.student.model, c.student.modelWeights) : studentFamilies.get(c.student.family);
     const io: IOSpec = { inputShape: data.inputShape, numClasses: data.numClasses };
     const out = resolve(opts.out);
     const normalize = (saved: unknown) => {
@@ -116,6 +118,7 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     const lossTaps = teacherTapsOf(c.loss);
     if (teacher) teacher.checkTaps(lossTaps);
     const built = family.build(arch.params, io, c.train.seed);
+    if (c.student.model) checkExportable(built, `--student ${c.student.model}`);
     const needsTeacher = await checkLossShapes(built, teacher, c.loss, data.numClasses);
     const plan = teacher ? await planTeacherOutputs({ c, teacher, data, out, lossTaps, needsTeacher, resume: mode === 'resume', rebuild }) : undefined;
 

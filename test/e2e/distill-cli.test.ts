@@ -110,3 +110,10 @@ test('distill from labels alone: --loss hard-ce=1 or --no-teacher need no --teac
   await expectUserError(['distill', '--out', out], /--teacher: missing; .*--no-teacher/, out);
   await expectUserError(['distill', '--no-teacher', '--teacher', teacher, '--out', out], /--teacher and --no-teacher disagree/, out);
 });
+
+test('--student-weights needs --student PATH; an unknown mode is refused', async () => {
+  const out = join(base, 'sw-bad');
+  await expectUserError(['distill', '--no-teacher', '--student-weights', 'keep', '--out', out], /--student-weights applies to a model you bring/, out);
+  await expectUserError(['distill', '--no-teacher', '--student', join(base, 'nope', 'model.json'), '--student-weights', 'warm', '--out', out], /--student-weights warm: must be one of \[init, keep\]/, out);
+  await expectUserError(['distill', '--no-teacher', '--student', join(base, 'nope', 'model.json'), '--out', out], /--student .*nope\/model.json: file not found/, out);
+});

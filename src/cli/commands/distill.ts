@@ -4,12 +4,12 @@ import { numberFlag } from '../command.js';
 import { readJsonFile } from '../../config/load.js';
 import { parseFeatureFlag, parseLossFlag, parseParamsFlag, setPath } from '../flags.js';
 import { UserError } from '../../core/errors.js';
-import { CACHE_DEFAULTS, DATA_DEFAULTS, DEFAULT_LOSS, DEFAULT_RECIPE, DEFAULT_TUNE_SEEDS, DEFAULT_TUNE_TRIALS, STUDENT_DEFAULTS, TRAIN_DEFAULTS } from '../../config/schema.js';
+import { STUDENT_WEIGHT_MODES, CACHE_DEFAULTS, DATA_DEFAULTS, DEFAULT_LOSS, DEFAULT_RECIPE, DEFAULT_TUNE_SEEDS, DEFAULT_TUNE_TRIALS, STUDENT_DEFAULTS, TRAIN_DEFAULTS } from '../../config/schema.js';
 import { BACKEND_CHOICES } from '../../runtime/backend.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
 /** Flags that shape the config (as opposed to where the run goes). */
-export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'train-limit', 'student', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
+export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'train-limit', 'student', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
 
 /** Sets `c.cache` from --cache DIR / --no-cache / --cache-dtype (also on --resume: where outputs come from may change). */
 export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, unknown>): Record<string, unknown> {
@@ -32,7 +32,18 @@ export async function configFromFlags(v: Record<string, unknown>): Promise<Recor
   if (v.strict) setPath(c, ['data', 'strict'], true);
   const limit = numberFlag(v, 'train-limit', { min: 1, integer: true });
   if (limit !== undefined) setPath(c, ['data', 'trainLimit'], limit);
-  if (v.student !== undefined) setPath(c, ['student', 'family'], String(v.student));
+  if (v.student !== undefined) {
+    // A path (a model.json you bring) rather than a family name.
+    const s = String(v.student);
+    if (/\.json$/i.test(s) || s.includes('/')) setPath(c, ['student', 'model'], s);
+    else setPath(c, ['student', 'family'], s);
+  }
+  if (v['student-weights'] !== undefined) {
+    const w = String(v['student-weights']);
+    if (!(STUDENT_WEIGHT_MODES as readonly string[]).includes(w)) throw new UserError(`--student-weights ${w}: must be one of [${STUDENT_WEIGHT_MODES.join(', ')}] (init: weights drawn from --seed; keep: the file's own)`);
+    if ((c.student as { model?: unknown } | undefined)?.model === undefined) throw new UserError('--student-weights applies to a model you bring (--student PATH/model.json); a family student always starts from the seed');
+    setPath(c, ['student', 'modelWeights'], w);
+  }
   if (v.params !== undefined) setPath(c, ['student', 'params'], parseParamsFlag('--params', String(v.params)));
   const maxBytes = numberFlag(v, 'max-bytes', { min: 1, integer: true });
   if (maxBytes !== undefined) setPath(c, ['student', 'maxBytes'], maxBytes);
@@ -116,7 +127,8 @@ export const command: Command = {
     data: { type: 'string', description: `mnist | idx:DIR | image folder (one sub-folder per class) (default ${DATA_DEFAULTS.spec})`, valueName: 'SPEC' },
     strict: { type: 'boolean', description: 'refuse unreadable images instead of skipping them' },
     'train-limit': { type: 'string', description: 'use at most N training samples', valueName: 'N' },
-    student: { type: 'string', description: `student family: cnn | dsconv | mlp | vgg (default ${STUDENT_DEFAULTS.family})`, valueName: 'FAMILY' },
+    student: { type: 'string', description: `student family: cnn | dsconv | mlp | vgg (default ${STUDENT_DEFAULTS.family}), or PATH/model.json: your own tfjs LayersModel`, valueName: 'FAMILY|PATH' },
+    'student-weights': { type: 'string', description: `with --student PATH: init (weights drawn from --seed) | keep (the file's own) (default ${STUDENT_DEFAULTS.modelWeights})`, valueName: 'W' },
     params: { type: 'string', description: 'explicit family params, e.g. width=0.5,depth=2 (default: sized to --max-bytes)', valueName: 'K=V,...' },
     'max-bytes': { type: 'string', description: 'weight byte budget: the largest student that fits is chosen', valueName: 'N' },
     weights: { type: 'string', description: `precision the budget counts: float32 | float16 | uint8 (default ${STUDENT_DEFAULTS.weights})`, valueName: 'P' },
