@@ -92,6 +92,8 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
       if (note) log.info(note);
     }
     const data = await openConfiguredData(c, log, teacher?.inputShape);
+    // Recorded so every later stage (export, bench) reopens the data at the size the run trained on.
+    c.data.inputShape ??= data.inputShape;
     if (teacher) {
       checkTeacherData(teacher, data);
       await probeOnData(teacher, data);

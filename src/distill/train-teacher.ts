@@ -1,12 +1,12 @@
-import { TEACHER_TRAINING_DEFAULTS } from '../config/schema.js';
+import { TEACHER_TRAINING_DEFAULTS, type DataConfig } from '../config/schema.js';
 import { runPaths } from '../run-dir/layout.js';
 import type { Logger } from '../core/progress.js';
 import { distill, type DistillResult } from './index.js';
 import { parseArch } from './arch-spec.js';
 
 export interface TrainTeacherOptions {
-  /** `--data` spec. */
-  data: string;
+  /** `--data` spec, or a whole data config (an image folder's input shape, its normalisation, ...). */
+  data: string | (Partial<DataConfig> & { spec: string });
   /** Architecture spec, see {@link parseArch} (default `vgg`). */
   arch?: string;
   epochs?: number;
@@ -34,7 +34,7 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<DistillResul
   if (o.seed !== undefined) train.seed = o.seed;
   if (o.backend !== undefined) train.backend = o.backend;
   const config = {
-    data: { spec: o.data, ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}) },
+    data: { ...(typeof o.data === 'string' ? { spec: o.data } : o.data), ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}) },
     teacher: null,
     student: { family: arch.family, ...(arch.params ? { params: arch.params } : {}) },
     loss: { terms: [{ kind: 'hard-ce', weight: 1 }] },

@@ -86,7 +86,9 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunPipeline
       return 'skipped';
     }
     const { trainTeacher } = await import('../distill/train-teacher.js');
-    const r = await trainTeacher({ data: c.data.spec, arch: teacherCfg.arch, epochs: teacherCfg.epochs, out: teacherCfg.out, backend: c.train.backend, force: true, log, quiet: opts.quiet ?? false });
+    // The teacher sees the run's data as the student will (shape, normalisation), but all of it: a trainLimit is the student's.
+    const { trainLimit: _limit, ...data } = c.data;
+    const r = await trainTeacher({ data, arch: teacherCfg.arch, epochs: teacherCfg.epochs, out: teacherCfg.out, backend: c.train.backend, force: true, log, quiet: opts.quiet ?? false });
     if (resolve(r.modelPath) !== resolve(path)) throw new UserError(`${source}: trainTeacher.out writes ${r.modelPath} but teacher.path is ${path}; set teacher.path to OUT/student/model.json`);
     return 'done';
   });

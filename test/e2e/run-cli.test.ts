@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, errorLines } from '../helpers/cli.js';
-import { tmp } from '../helpers/tiny.js';
+import { saveTinyModel, tmp } from '../helpers/tiny.js';
 
 const base = tmp('ed-run-');
 const config = (only: string[]) => ({
@@ -77,4 +77,55 @@ test('run with the stages\' flags instead of a config: --candidates, export and 
   const none = await cli(['run', '--out', join(base, 'noflags')]);
   assert.equal(none.code, 1);
   assert.match(errorLines(none.stderr)[0]!, /-c\/--config: missing; give a pipeline config .*or the stages' flags/);
+});
+
+test('run on an image folder at 16x16x3: every stage takes the input shape from the run, and bench measures every row', async () => {
+  const { default: sharp } = await import('sharp');
+  const { mkdirSync } = await import('node:fs');
+  const folder = join(base, 'colours');
+  // Two classes a classifier can tell apart: reddish and bluish 20x24 images (not square, not 16x16).
+  for (const [cls, rgb] of [['red', [200, 40, 40]], ['blue', [40, 40, 200]]] as const) {
+    mkdirSync(join(folder, cls), { recursive: true });
+    for (let i = 0; i < 30; i++) {
+      const jitter = (v: number) => Math.max(0, Math.min(255, v + ((i * 37) % 50) - 25));
+      await sharp({ create: { width: 24, height: 20, channels: 3, background: { r: jitter(rgb[0]), g: jitter(rgb[1]), b: jitter(rgb[2]) } } }).png().toFile(join(folder, cls, `${i}.png`));
+    }
+  }
+  const out = join(base, 'colour-run');
+  const cfg = join(base, 'colour.json');
+  writeFileSync(cfg, JSON.stringify({
+    data: { spec: folder, inputShape: [16, 16, 3] },
+    trainTeacher: { arch: 'mlp:hidden=16,depth=1', epochs: 2, out: join(base, 'colour-teacher') },
+    teacher: { path: join(base, 'colour-teacher', 'student', 'model.json') },
+    student: { family: 'mlp', params: { hidden: 8, depth: 1 } },
+    train: { epochs: 2 },
+    export: { formats: ['tfjs', 'onnx'], precisions: ['fp32'] },
+    bench: { only: ['node-ort-cpu', 'node-tfjs-cpu'], quick: true },
+  }));
+  const r = await cli(['run', '-c', cfg, '--out', out, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).data.inputShape, [16, 16, 3]);
+  const teacherModel = JSON.parse(readFileSync(join(base, 'colour-teacher', 'student', 'model.json'), 'utf8'));
+  assert.match(JSON.stringify(teacherModel.modelTopology), /\[null,16,16,3\]/, 'the teacher trained at the run\'s size too');
+  const manifest = JSON.parse(readFileSync(join(out, 'export', 'manifest.json'), 'utf8'));
+  assert.deepEqual(manifest.source.inputShape, [16, 16, 3]);
+  const results = JSON.parse(readFileSync(join(out, 'bench', 'results.json'), 'utf8'));
+  const rows = results.rows as { status: string; model: string; reason?: string; accuracy?: { value: number } }[];
+  assert.ok(rows.length >= 4, `rows: ${rows.length}`);
+  for (const row of rows) assert.equal(row.status, 'ok', `${row.model}: ${row.reason}`);
+  // Red and blue are easy: the student, fed 16x16x3 images by every runtime, gets them right.
+  for (const row of rows.filter((x) => x.model === 'student')) assert.ok(row.accuracy!.value >= 0.9, `accuracy ${row.accuracy!.value}`);
+
+  // The size can also come from the teacher alone (no data.inputShape): config.json records it for export and bench.
+  const teacher = await saveTinyModel({ inputShape: [16, 16, 3], classes: 2 });
+  const out2 = join(base, 'colour-run-2');
+  const cfg2 = join(base, 'colour2.json');
+  writeFileSync(cfg2, JSON.stringify({
+    data: { spec: folder }, teacher: { path: teacher }, student: { family: 'mlp', params: { hidden: 8, depth: 1 } }, train: { epochs: 1 },
+    export: { formats: ['onnx'], precisions: ['fp32'] }, bench: { only: ['node-ort-cpu'], quick: true },
+  }));
+  const r2 = await cli(['run', '-c', cfg2, '--out', out2, '--quiet']);
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(out2, 'config.json'), 'utf8')).data.inputShape, [16, 16, 3]);
+  for (const row of JSON.parse(readFileSync(join(out2, 'bench', 'results.json'), 'utf8')).rows) assert.equal(row.status, 'ok', row.reason);
 });

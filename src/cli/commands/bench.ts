@@ -45,6 +45,8 @@ export const command: Command = {
     }
     for (const r of failed) console.log(`${r.target.padEnd(28)} ${r.model.padEnd(8)} error: ${r.reason}`);
     console.log(`\n${ok.length} measured, ${skipped} skipped, ${failed.length} failed; wrote ${paths.results}, ${RUN_FILES.reportMd}, ${RUN_FILES.reportHtml}`);
+    // Every row that ran failed: nothing was measured, which a script must not mistake for success.
+    if (ok.length === 0 && failed.length > 0) throw new UserError(`bench --run ${res.runDir}: all ${failed.length} measured row${failed.length === 1 ? '' : 's'} failed (first: ${failed[0]!.target} ${failed[0]!.model}: ${failed[0]!.reason}); see ${paths.results}`);
     return 0;
   },
 };
