@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
-import { UserError } from '../core/errors.js';
+import { DivergedError, UserError } from '../core/errors.js';
 import type { Dataset, IOSpec, StudentFamily, Teacher } from '../core/types.js';
 import type { Logger } from '../core/progress.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/files.js';
@@ -100,7 +100,7 @@ export async function tuneAndTrain(input: TuneInput): Promise<{ report: TuneRepo
       history = res.history;
       score = res.history.at(-1)!.valAccuracy;
     } catch (e) {
-      if (!(e instanceof UserError && /diverged/.test(e.message))) throw e;
+      if (!(e instanceof DivergedError)) throw e;
     } finally {
       student.dispose();
     }
