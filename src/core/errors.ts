@@ -11,6 +11,22 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * Training stopped because the loss became NaN or ±Inf. A user error (the learning rate or the data is the usual
+ * cause), and a class of its own so that searches (--tune, --candidates) can pass over a diverged trial without
+ * matching message text. `epoch` and `step` are 1-based.
+ */
+export class DivergedError extends UserError {
+  override name = 'DivergedError';
+  constructor(
+    message: string,
+    readonly epoch: number,
+    readonly step: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Throws a {@link UserError} built by `msg` (only called when `cond` is false, so building it may be costly). */
 export function assertUser(cond: unknown, msg: () => string): asserts cond {
   if (!cond) throw new UserError(msg());

@@ -8,7 +8,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../core/errors.js';
+import { DivergedError, UserError } from '../core/errors.js';
 import type { Logger } from '../core/progress.js';
 import type { IOSpec, StudentFamily } from '../core/types.js';
 import { writeDirAtomic, writeJsonAtomic } from '../core/files.js';
@@ -108,7 +108,7 @@ export async function trainCandidates(o: TrainCandidatesOptions): Promise<{ stud
         ({ history } = await o.train(student, join(dir, 'checkpoint')));
         valAccuracy = history.at(-1)!.valAccuracy;
       } catch (e) {
-        if (!(e instanceof UserError && /diverged/.test(e.message))) throw e;
+        if (!(e instanceof DivergedError)) throw e;
         o.log.warn(`candidate ${c.description} diverged: ${e.message}`);
       }
       const reasons = valAccuracy !== null && o.recheck ? await o.recheck(student, c) : [];

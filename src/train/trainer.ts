@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../core/errors.js';
+import { DivergedError, UserError } from '../core/errors.js';
 import type { Dataset, LossContext, Outputs, Teacher } from '../core/types.js';
 import { createProgress, type Logger } from '../core/progress.js';
 import { closestNames } from '../core/names.js';
@@ -63,7 +63,7 @@ function studentTap(model: tf.LayersModel, name: string): tf.SymbolicTensor {
 /**
  * Trains `student` with the combined loss against `teacher` on `data`: Adam, cosine schedule with warm-up, seeded
  * shuffling (epoch e uses seed+e, so a resumed run sees the same order), a checkpoint after every epoch, and
- * per-epoch validation. A non-finite loss stops with a UserError naming epoch and step; the last good
+ * per-epoch validation. A non-finite loss stops with a DivergedError naming epoch and step; the last good
  * checkpoint stays.
  */
 export async function trainStudent(input: TrainInput): Promise<TrainResult> {
@@ -154,7 +154,7 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
         tf.dispose([value, b.x, b.y, ...Object.values(grads)]);
         if (tOut) tf.dispose([tOut.logits, ...Object.values(tOut.features)]);
         const keep = input.checkpointDir && startEpoch + history.length > 0 ? `; the last good checkpoint (epoch ${epoch}) is kept in ${input.checkpointDir}` : '';
-        throw new UserError(`training diverged: the loss is ${v} at epoch ${epoch + 1}, step ${steps + 1}${keep}. Lower the learning rate (--lr) or check the data`);
+        throw new DivergedError(`training diverged: the loss is ${v} at epoch ${epoch + 1}, step ${steps + 1}${keep}. Lower the learning rate (--lr) or check the data`, epoch + 1, steps + 1);
       }
       adam.apply(vars.map((x) => grads[x.name]!), lr);
       tf.dispose([value, b.x, b.y, ...Object.values(grads)]);

@@ -7,30 +7,15 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { main } from '../../src/cli/index.js';
 import { runBench } from '../../src/bench/run.js';
 import { UserError } from '../../src/core/errors.js';
 import type { BenchResults } from '../../src/bench/results.js';
 import { makeRunDir } from '../unit/bench/fixtures.js';
+import { cliInProcess } from '../helpers/cli.js';
 
-/** Runs the CLI, capturing what it prints. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  const write = process.stderr.write.bind(process.stderr);
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(args), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.stderr.write = write;
-  }
-}
+// In process, with the log left on (as a user sees it), so that "stderr is exactly the error line" also rules out
+// stray log lines.
+const cli = (args: string[]) => cliInProcess(args, { EDGE_DISTILL_QUIET: '0' });
 
 let run: string;
 before(async () => {
@@ -42,20 +27,20 @@ test('a run with no exports is a clear user error (exit 1, no stack)', async () 
   await assert.rejects(runBench({ runDir: bare, quiet: true }), (e: unknown) => e instanceof UserError && /export\/manifest\.json: not found: the run has no exports to benchmark; run edge-distill export --run .* first/.test(e.message));
   const r = await cli(['bench', '--run', bare, '--quick']);
   assert.equal(r.code, 1);
-  assert.match(r.err, /^error: .*no exports to benchmark/m);
-  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace for a user error');
+  assert.match(r.stderr, /^error: .*no exports to benchmark/m);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace for a user error');
 });
 
 test('--only with an unknown id lists the known ones', async () => {
   const r = await cli(['bench', '--run', run, '--only', 'node-tfjs-cpu,nope']);
   assert.equal(r.code, 1);
-  assert.match(r.err, /--only nope: no such target\. Must be among \[chromium-ort-wasm, .*node-tfjs-wasm\]/);
+  assert.match(r.stderr, /--only nope: no such target\. Must be among \[chromium-ort-wasm, .*node-tfjs-wasm\]/);
 });
 
 test('bench --quick on Node and Chromium targets writes results.json, report.md and report.html', async () => {
   const r = await cli(['bench', '--run', run, '--quick', '--test-limit', '64', '--only', 'node-tfjs-cpu,node-ort-cpu,node-tfjs-tensorflow,chromium-ort-wasm']);
-  assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /measured, \d+ skipped, 0 failed/);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /measured, \d+ skipped, 0 failed/);
   const dir = join(run, 'bench');
   const res = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as BenchResults;
   assert.equal(res.schemaVersion, 1);
@@ -108,7 +93,7 @@ test('bench --quick on Node and Chromium targets writes results.json, report.md 
 
   // A second bench replaces the first whole; no staging folders are left behind.
   const again = await cli(['bench', '--run', run, '--quick', '--test-limit', '32', '--only', 'node-ort-cpu']);
-  assert.equal(again.code, 0, again.err);
+  assert.equal(again.code, 0, again.stderr);
   const res2 = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as BenchResults;
   assert.deepEqual(res2.targets.map((t) => t.id), ['node-ort-cpu']);
   assert.deepEqual((await readdir(run)).filter((f) => f.startsWith('.')), []);
@@ -123,8 +108,8 @@ test('targets validate reports the file, field and message; targets list shows t
   await writeFile(bad, JSON.stringify({ id: 'x', description: 'd', runtime: 'onnxruntime', host: 'node', backend: 'webgpu', artifact: { format: 'onnx' } }));
   const r = await cli(['targets', 'validate', bad]);
   assert.equal(r.code, 1);
-  assert.equal(r.err, `error: ${bad}: backend: onnxruntime on node has no backend "webgpu". Must be one of [cpu, wasm]`);
+  assert.equal(r.stderr, `error: ${bad}: backend: onnxruntime on node has no backend "webgpu". Must be one of [cpu, wasm]\n`);
   const list = await cli(['targets', 'list']);
   assert.equal(list.code, 0);
-  assert.match(list.out, /mobile-chromium-ort-wasm\s+onnxruntime\/chromium\/wasm\s+1t 4x/);
+  assert.match(list.stdout, /mobile-chromium-ort-wasm\s+onnxruntime\/chromium\/wasm\s+1t 4x/);
 });

@@ -1,11 +1,10 @@
 /**
- * The export command end to end, as a user runs it: a spawned process (`node --import tsx test/helpers/cli-main.ts`,
+ * The export command end to end, as a user runs it: a spawned process (`node --import tsx test/helpers/cli-entry.ts`,
  * i.e. the real CLI from source; bin/edge-distill.js would need `npm run build` first), its exit codes, stdout and
  * stderr, and the files it leaves.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,21 +15,11 @@ import { tinyCnn, trainBriefly } from '../helpers/tiny-models.js';
 import { makeRunDir } from '../helpers/run-dir.js';
 import { saveLayersModelToDir } from '../../src/runtime/model-io.js';
 import { onnxCheckerSkipReason, runOnnxChecker } from '../helpers/onnx-check.js';
+import { cli } from '../helpers/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ed-export-cli-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let run: string;
-
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((ok) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/cli-main.ts', ...args], { env: { ...process.env, EDGE_DISTILL_QUIET: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => ok({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** A user error: exit 1, one `error: ...` line on stderr, no stack trace. */
 function assertUserError(r: { code: number; stderr: string }, re: RegExp): void {
@@ -52,7 +41,7 @@ before(async () => {
 });
 
 test('export --run writes tfjs and ONNX at fp32, uint8 and int8; stdout is the manifest path', async () => {
-  const r = await cli('export', '--run', run, '--format', 'tfjs,onnx', '--quantize', 'none,uint8,int8', '--parity-samples', '256', '--backend', 'wasm', '--calibration', '64');
+  const r = await cli(['export', '--run', run, '--format', 'tfjs,onnx', '--quantize', 'none,uint8,int8', '--parity-samples', '256', '--backend', 'wasm', '--calibration', '64']);
   assert.equal(r.code, 0, r.stderr);
   const manifestPath = join(run, 'export', 'manifest.json');
   assert.equal(r.stdout.trim(), manifestPath);
@@ -70,7 +59,7 @@ test('the ONNX files the CLI wrote pass the onnx checker', { skip: onnxCheckerSk
 
 test('export --model with --onnx-layout nchw and --onnx-batch into a fresh --out', async () => {
   const out = join(root, 'nchw');
-  const r = await cli('export', '--model', join(run, 'student', 'model.json'), '--data', 'mnist', '--format', 'onnx', '--onnx-layout', 'nchw', '--onnx-batch', '8', '--parity-samples', '260', '--out', out, '--backend', 'cpu');
+  const r = await cli(['export', '--model', join(run, 'student', 'model.json'), '--data', 'mnist', '--format', 'onnx', '--onnx-layout', 'nchw', '--onnx-batch', '8', '--parity-samples', '260', '--out', out, '--backend', 'cpu']);
   assert.equal(r.code, 0, r.stderr);
   const m = await readExportManifest(out);
   assert.equal(m.artifacts[0]!.layout, 'nchw');
@@ -80,14 +69,14 @@ test('export --model with --onnx-layout nchw and --onnx-batch into a fresh --out
 
 test('bad input: exit 1 with one error line, nothing written', async () => {
   const out = join(root, 'never');
-  assertUserError(await cli('export', '--run', join(root, 'nope'), '--out', out), /--run .*nope: not a directory/);
-  assertUserError(await cli('export', '--run', run, '--format', 'tfjs,coreml', '--out', out), /unknown export format: "coreml". Must be one of \[tfjs, onnx\]/);
-  assertUserError(await cli('export', '--run', run, '--quantize', 'int3', '--out', out), /unknown precision: "int3"/);
-  assertUserError(await cli('export', '--run', run, '--model', 'x/model.json'), /exactly one of --run DIR or --model/);
-  assertUserError(await cli('export', '--run', run, '--onnx-batch', 'two', '--out', out), /--onnx-batch two: expected an integer ≥ 1/);
-  assertUserError(await cli('export', '--run', run, '--bogus'), /Unknown option '--bogus'.*see edge-distill export --help/);
+  assertUserError(await cli(['export', '--run', join(root, 'nope'), '--out', out]), /--run .*nope: not a directory/);
+  assertUserError(await cli(['export', '--run', run, '--format', 'tfjs,coreml', '--out', out]), /unknown export format: "coreml". Must be one of \[tfjs, onnx\]/);
+  assertUserError(await cli(['export', '--run', run, '--quantize', 'int3', '--out', out]), /unknown precision: "int3"/);
+  assertUserError(await cli(['export', '--run', run, '--model', 'x/model.json']), /exactly one of --run DIR or --model/);
+  assertUserError(await cli(['export', '--run', run, '--onnx-batch', 'two', '--out', out]), /--onnx-batch two: expected an integer ≥ 1/);
+  assertUserError(await cli(['export', '--run', run, '--bogus']), /Unknown option '--bogus'.*see edge-distill export --help/);
   // The run's export folder from the first test holds files: refused without --force.
-  assertUserError(await cli('export', '--run', run), /--out .*export: folder exists and holds .*pass --force/);
+  assertUserError(await cli(['export', '--run', run]), /--out .*export: folder exists and holds .*pass --force/);
   assert.ok(!existsSync(out));
   assert.deepEqual(readdirSync(root).filter((f) => f.startsWith('.')), []);
 });
@@ -95,13 +84,13 @@ test('bad input: exit 1 with one error line, nothing written', async () => {
 test('bad model input: exit 1 with one error line for a run without a student, an unsupported layer, a truncated shard', async () => {
   const tf = await loadTf();
   const empty = await makeRunDir(join(root, 'empty-run'), null);
-  assertUserError(await cli('export', '--run', empty), /no student model at .*student\/model\.json/);
+  assertUserError(await cli(['export', '--run', empty]), /no student model at .*student\/model\.json/);
   assert.deepEqual(readdirSync(empty), ['config.json']);
 
   const lstm = join(root, 'lstm');
   await saveLayersModelToDir(tf.sequential({ layers: [tf.layers.lstm({ inputShape: [5, 3], units: 4 }), tf.layers.dense({ units: 2 })] }), lstm);
   assertUserError(
-    await cli('export', '--model', join(lstm, 'model.json'), '--backend', 'cpu'),
+    await cli(['export', '--model', join(lstm, 'model.json'), '--backend', 'cpu']),
     /ONNX export: layer "lstm\w*" \(class LSTM\) cannot be written as ONNX; supported layer classes: \[InputLayer, Conv2D,/,
   );
   assert.ok(!existsSync(join(lstm, 'export')));
@@ -109,12 +98,12 @@ test('bad model input: exit 1 with one error line for a run without a student, a
   const cut = join(root, 'cut');
   await saveLayersModelToDir(tinyCnn(tf), cut);
   truncateSync(join(cut, 'group1-shard1of1.bin'), 10);
-  assertUserError(await cli('export', '--model', join(cut, 'model.json'), '--data', 'mnist', '--backend', 'cpu'), /hold 10 bytes but the manifest declares \d+; the files are truncated/);
+  assertUserError(await cli(['export', '--model', join(cut, 'model.json'), '--data', 'mnist', '--backend', 'cpu']), /hold 10 bytes but the manifest declares \d+; the files are truncated/);
   assert.ok(!existsSync(join(cut, 'export')));
 });
 
 test('export --help lists the flags without loading tfjs', async () => {
-  const r = await cli('export', '--help');
+  const r = await cli(['export', '--help']);
   assert.equal(r.code, 0);
   for (const flag of ['--run', '--model', '--format', '--quantize', '--out', '--force', '--onnx-batch', '--onnx-layout', '--calibration', '--tolerance', '--backend']) assert.ok(r.stdout.includes(flag), flag);
 });

@@ -1,3 +1,8 @@
+/**
+ * The one CLI test harness: every e2e test runs the CLI through {@link cli} (a child process on ./cli-entry.ts, the
+ * real argv → exit code path) or {@link cliInProcess} (fast, same error boundary), and checks refusals with
+ * {@link errorLines} / {@link expectUserError}.
+ */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';

@@ -82,7 +82,23 @@ test('combined loss: weighted sum of the terms, finite gradients, adapter regist
   const fs = tf.tensor2d([[1, 2, 3], [0, 1, 0]]);
   const ft = tf.tensor2d([[1, 1, 1, 1, 1], [0, 0, 0, 0, 0]]);
   const { total, parts } = loss.compute({ logits: sl, features: { f: fs } }, { logits: tl, features: { g: ft } }, y);
-  const expected = 0.9 * softKl(sl, tl, 4).arraySync() + 0.1 * hardCe(sl, y, 3).arraySync() + 2 * (parts['feature-mse']!.arraySync() as number);
+  // feature-mse in float64: the student's [3] features through the adapter kernel K [3, 5] (seeded glorot, read back
+  // from the registered trainable), then the mean of the 2·5 squared differences to the teacher's.
+  const K = trainables[0]!.arraySync() as number[][];
+  const fsRows = [[1, 2, 3], [0, 1, 0]];
+  const ftRows = [[1, 1, 1, 1, 1], [0, 0, 0, 0, 0]];
+  let sq = 0;
+  for (let i = 0; i < 2; i++) {
+    for (let j = 0; j < 5; j++) {
+      let proj = 0;
+      for (let c = 0; c < 3; c++) proj += fsRows[i]![c]! * K[c]![j]!;
+      sq += (proj - ftRows[i]![j]!) ** 2;
+    }
+  }
+  const featureMse = sq / 10;
+  assert.ok(featureMse > 0.01, 'the feature part is not negligible next to the others');
+  close(parts['feature-mse']!.arraySync() as number, featureMse);
+  const expected = 0.9 * softKl(sl, tl, 4).arraySync() + 0.1 * hardCe(sl, y, 3).arraySync() + 2 * featureMse;
   close(total.arraySync() as number, expected);
   const { grads } = tf.variableGrads(() => loss.compute({ logits: sl, features: { f: fs } }, { logits: tl, features: { g: ft } }, y).total, trainables);
   for (const g of Object.values(grads)) assert.ok((g.dataSync() as Float32Array).every(Number.isFinite));

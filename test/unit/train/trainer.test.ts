@@ -9,10 +9,13 @@ import { trainStudent, type EpochRecord } from '../../../src/train/trainer.js';
 import { studentFamilies } from '../../../src/students/index.js';
 import { loadLayersTeacher } from '../../../src/teachers/layers-teacher.js';
 import { silentLogger } from '../../../src/core/progress.js';
-import { UserError } from '../../../src/core/errors.js';
+import { DivergedError, UserError } from '../../../src/core/errors.js';
 import { TrainConfig } from '../../../src/config/schema.js';
+import { predictSplit } from '../../../src/train/evaluate.js';
+import type { TeacherOutputs } from '../../../src/teachers/outputs.js';
 
 before(() => useBackend('wasm'));
+type TrainInputLoss = Parameters<typeof trainStudent>[0]['loss']['terms'];
 const io = { inputShape: [8, 8, 1], numClasses: 3 };
 const train = TrainConfig.parse({ epochs: 3, batchSize: 16, learningRate: 0.01, seed: 5, warmupEpochs: 0.5 });
 const loss = { terms: [{ kind: 'soft-kl', weight: 0.9, temperature: 4 }, { kind: 'hard-ce', weight: 0.1 }, { kind: 'feature-mse', weight: 0.5, student: 'penultimate', teacher: 'hidden' }] };
@@ -60,8 +63,64 @@ test('tensor count is stable across epochs (no leak per step)', async () => {
   assert.equal(counts[2], counts[0]);
 });
 
-test('a NaN loss stops with a UserError naming epoch and step', async () => {
-  await assert.rejects(run({ nan: true }), (e: unknown) => e instanceof UserError && /loss is NaN at epoch 1, step 1/.test(e.message));
+test('a NaN loss stops with a DivergedError (a UserError) naming epoch and step', async () => {
+  // The NaN image's step, found from the data's own epoch-1 order (the trainer shuffles with seed·1000 + epoch).
+  let step = 0;
+  for await (const b of bandDataset({ nan: true }).batches('train', train.batchSize, { shuffleSeed: train.seed * 1000 })) {
+    step++;
+    const bad = b.x.dataSync().some((v) => Number.isNaN(v));
+    tf.dispose([b.x, b.y]);
+    if (bad) break;
+  }
+  assert.ok(step > 1, 'the NaN image is not in the first batch, so "step 1" would be wrong');
+  await assert.rejects(run({ nan: true }), (e: unknown) => e instanceof DivergedError && e instanceof UserError && e.epoch === 1 && e.step === step && e.message.includes(`loss is NaN at epoch 1, step ${step}. `));
+});
+
+/** A teacher that gives every image the same logits `row`. */
+function fixedTeacher(row: number[]): TeacherOutputs {
+  return {
+    description: `fixed logits [${row}]`,
+    tapShapes: async () => ({}),
+    forBatch: async (b) => ({ logits: tf.tile(tf.tensor2d([row]), [b.x.shape[0], 1]), features: {} }),
+    dispose: () => undefined,
+  };
+}
+
+test('the teacher terms reach the loss: at lr 0 a zero student reports T²·KL against the teacher, worked in float64', async () => {
+  // All-zero weights give logits 0, so p_s = [1/3, 1/3, 1/3] for every image; the teacher's logits [0, 0, 2·ln 8] at
+  // T = 2 soften to [1, 1, 8]/10. At lr 0 the weights never move, so every step's loss is the same.
+  const T = 2;
+  const pt = [0.1, 0.1, 0.8];
+  const kl = pt.reduce((a, p) => a + p * Math.log(p / (1 / 3)), 0); // 0.4595804
+  const ce = Math.log(3); // hard-ce of a uniform student, whatever the label
+  const lossOf = async (terms: TrainInputLoss) => {
+    const student = studentFamilies.get('mlp').build({ hidden: 12, depth: 1 }, io, 1);
+    student.setWeights(student.getWeights().map((w) => tf.zerosLike(w)));
+    try {
+      const r = await trainStudent({ student, teacherOutputs: fixedTeacher([0, 0, 2 * Math.log(8)]), data: bandDataset(), loss: { terms }, train: { ...train, epochs: 1, learningRate: 0 }, log: silentLogger, quiet: true });
+      return r.history[0]!.trainLoss;
+    } finally {
+      student.dispose();
+    }
+  };
+  const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-5, `${a} vs ${b}`);
+  close(await lossOf([{ kind: 'soft-kl', weight: 1, temperature: T }]), T * T * kl); // 1.838322
+  close(await lossOf([{ kind: 'hard-ce', weight: 1 }]), ce);
+  close(await lossOf([{ kind: 'soft-kl', weight: 0.5, temperature: T }, { kind: 'hard-ce', weight: 0.5 }]), 0.5 * T * T * kl + 0.5 * ce);
+  assert.ok(Math.abs(T * T * kl - ce) > 0.5, 'the two terms are far apart, so dropping either shows');
+});
+
+test('soft-kl alone pulls the student to the teacher, not the labels: a teacher always saying class 2', async () => {
+  const data = bandDataset();
+  const student = studentFamilies.get('mlp').build({ hidden: 12, depth: 1 }, io, 1);
+  try {
+    await trainStudent({ student, teacherOutputs: fixedTeacher([0, 0, 5]), data, loss: { terms: [{ kind: 'soft-kl', weight: 1, temperature: 1 }] }, train, log: silentLogger, quiet: true });
+    const { preds, labels } = await predictSplit(student, data, 'val');
+    assert.equal(labels.filter((y) => y === 2).length, Math.round(labels.length / 3), 'a third of the labels say class 2');
+    assert.equal(preds.filter((p) => p === 2).length, preds.length, 'every prediction is the teacher\'s class');
+  } finally {
+    student.dispose();
+  }
 });
 
 test('every student family trains a step with finite loss (cnn, dsconv, mlp, vgg)', async () => {

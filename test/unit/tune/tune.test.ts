@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { halvingSchedule, scheduleCost, successiveHalving } from '../../../src/tune/halving.js';
 import { recipeFlags, recipeLoss, sampleRecipes } from '../../../src/tune/space.js';
 import { tuneAndTrain } from '../../../src/tune/index.js';
+import { scheduleForMinutes, scheduleForTrials, searchRecipes } from '../../../src/tune/schedule.js';
+import { finalRuns } from '../../../src/tune/finals.js';
+import { keptStudent, tuneVerdict } from '../../../src/tune/verdict.js';
 import { studentFamilies } from '../../../src/students/index.js';
 import { loadLayersTeacher } from '../../../src/teachers/layers-teacher.js';
 import { TrainConfig } from '../../../src/config/schema.js';
@@ -21,6 +24,69 @@ test('halving schedule: 9 at 1 epoch → 3 at 3 → 1 at 9, capped at the run le
   assert.deepEqual(halvingSchedule(9, 1, 3, 9), [{ n: 9, epochs: 1 }, { n: 3, epochs: 3 }, { n: 1, epochs: 9 }]);
   assert.deepEqual(halvingSchedule(9, 1, 3, 5), [{ n: 9, epochs: 1 }, { n: 3, epochs: 3 }, { n: 1, epochs: 5 }]);
   assert.equal(scheduleCost(halvingSchedule(9, 1, 3, 9)), 9 + 9 + 9);
+});
+
+test('schedule from a trial budget: the most first-rung recipes whose trials (summed over rungs) fit', () => {
+  // eta 3, 3 epochs: n=3 → 3×1ep + 1×3ep = 4 trials; n=4 → 4×1 + ⌈4/3⌉=2×3 = 6 trials.
+  assert.deepEqual(scheduleForTrials(4, 3, 3), [{ n: 3, epochs: 1 }, { n: 1, epochs: 3 }]);
+  assert.deepEqual(scheduleForTrials(5, 3, 3), [{ n: 3, epochs: 1 }, { n: 1, epochs: 3 }]);
+  assert.deepEqual(scheduleForTrials(6, 3, 3), [{ n: 4, epochs: 1 }, { n: 2, epochs: 3 }]);
+  // eta 3, 9 epochs: n=8 → 8 + ⌈8/3⌉=3 + 1 = 12 trials; n=9 → 9 + 3 + 1 = 13 > 12.
+  assert.deepEqual(scheduleForTrials(12, 3, 9), [{ n: 8, epochs: 1 }, { n: 3, epochs: 3 }, { n: 1, epochs: 9 }]);
+  assert.throws(() => scheduleForTrials(3, 3, 3), (e: unknown) => e instanceof UserError && e.message === '--tune-budget 3t: too small; each search needs at least 4 trials (3 recipes, then halving to one at 3 epochs). Give --tune-budget 4t or more');
+});
+
+test('schedule from minutes: half the budget per search, epochs × measured seconds per epoch', () => {
+  // 1 minute → 30 s per search at 2 s/epoch = 15 epochs. eta 3, 3 epochs: n=6 → 6×1 + 2×3 = 12 epochs (24 s);
+  // n=7 → 7×1 + ⌈7/3⌉=3×3 = 16 epochs (32 s > 30 s).
+  assert.deepEqual(scheduleForMinutes(1, 2, 3, 3), [{ n: 6, epochs: 1 }, { n: 2, epochs: 3 }]);
+  // 0.1 minute = 3 s per search; the smallest schedule (3×1 + 1×3 = 6 epochs) costs 12 s per search, 24 s = 0.4 min for both.
+  assert.throws(() => scheduleForMinutes(0.1, 2, 3, 3), (e: unknown) => e instanceof UserError && e.message === '--tune-budget 0.1m: too small; one epoch takes 2.0s here, so the two searches need at least 0.4 minutes. Give --tune-budget 1m or more, or fewer --epochs');
+});
+
+test('search recipes: n of each, the base first in the distillation search, its learning rate first in the baseline', () => {
+  const base = { softWeight: 0.9, temperature: 4, featureWeight: 0.5, learningRate: 0.002 };
+  const r = searchRecipes(3, 1, false, base);
+  assert.equal(r.distill.length, 3);
+  assert.equal(r.scratch.length, 3);
+  assert.deepEqual(r.distill[0], { ...base, featureWeight: 0 }, 'no feature term without a penultimate tap');
+  assert.deepEqual(r.scratch[0], { softWeight: 0, temperature: 1, featureWeight: 0, learningRate: 0.002 });
+  assert.ok(r.scratch.every((x) => x.softWeight === 0 && x.featureWeight === 0));
+});
+
+test('final runs: distillation then scratch, each over the same consecutive seeds; none for a search that found nothing', () => {
+  const d = { softWeight: 0.9, temperature: 1, featureWeight: 0, learningRate: 0.01 };
+  const sc = { softWeight: 0, temperature: 1, featureWeight: 0, learningRate: 0.003 };
+  assert.deepEqual(finalRuns({ distill: d, scratch: sc }, 2, 7), [
+    { kind: 'distill', recipe: d, seed: 7 }, { kind: 'distill', recipe: d, seed: 8 }, { kind: 'scratch', recipe: sc, seed: 7 }, { kind: 'scratch', recipe: sc, seed: 8 },
+  ]);
+  assert.deepEqual(finalRuns({ scratch: sc }, 1, 3), [{ kind: 'scratch', recipe: sc, seed: 3 }]);
+});
+
+test('verdict: gain of the means against the larger sample standard deviation, worked by hand', () => {
+  // distill [0.90, 0.92]: mean 0.91, sd √((0.01² + 0.01²)/1) = 0.014142 → 1.41 pp.
+  // scratch [0.88, 0.89]: mean 0.885, sd √((0.005² + 0.005²)/1) = 0.0070711 → 0.71 pp.
+  // gain 0.91 − 0.885 = 0.025 → 2.50 pp > noise max(1.41, 0.71) = 1.41 pp.
+  assert.equal(tuneVerdict({ distill: [0.9, 0.92], scratch: [0.88, 0.89] }, true, 2),
+    'distillation helped: +2.50 pp, more than the seed noise (1.41 pp); distilled 91.00% ± 1.41% vs scratch 88.50% ± 0.71% test accuracy over 2 seed(s)');
+  // distill [0.90, 0.94]: mean 0.92, sd √(2·0.02²) = 0.028284 → 2.83 pp; scratch [0.90, 0.91]: mean 0.905, sd 0.71 pp;
+  // gain 1.50 pp, positive but not above 2.83 pp.
+  assert.equal(tuneVerdict({ distill: [0.9, 0.94], scratch: [0.9, 0.91] }, true, 2),
+    'distillation helped by +1.50 pp, within the seed noise (2.83 pp); distilled 92.00% ± 2.83% vs scratch 90.50% ± 0.71% test accuracy over 2 seed(s)');
+  // One seed: no spread (0), gain 0.85 − 0.88 = −3 pp.
+  assert.equal(tuneVerdict({ distill: [0.85], scratch: [0.88] }, true, 1),
+    'distillation did not help (-3.00 pp); distilled 85.00% ± 0.00% vs scratch 88.00% ± 0.00% test accuracy over 1 seed(s)');
+  assert.equal(tuneVerdict({ distill: [0.88], scratch: [0.88] }, true, 1),
+    'distillation did not help (0.00 pp); distilled 88.00% ± 0.00% vs scratch 88.00% ± 0.00% test accuracy over 1 seed(s)', 'no gain is no help');
+  assert.equal(tuneVerdict({ distill: [], scratch: [0.8, 0.9] }, false, 2), 'distillation did not train (every trial diverged); kept the from-scratch student (85.00%)');
+});
+
+test('kept student: distilled when its mean val accuracy is at least the baseline\'s (ties go to distillation)', () => {
+  const f = (dv: number[], sv: number[]) => ({ distill: { seeds: [], val: dv, test: [0] }, scratch: { seeds: [], val: sv, test: [1] } });
+  assert.equal(keptStudent(f([0.9, 0.8], [0.84, 0.85]), true), 'distill', 'mean 0.85 ≥ 0.845, whatever test says');
+  assert.equal(keptStudent(f([0.9, 0.8], [0.86, 0.85]), true), 'scratch', 'mean 0.85 < 0.855');
+  assert.equal(keptStudent(f([0.5], [0.5]), true), 'distill');
+  assert.equal(keptStudent(f([], [0.1]), false), 'scratch');
 });
 
 test('successive halving keeps the best, ranks diverged trials last, reports all-diverged', async () => {
@@ -74,8 +140,14 @@ test('tuneAndTrain: searches both, trains the finals over seeds, writes the tria
   assert.deepEqual(r.report.schedule, [{ n: 3, epochs: 1 }, { n: 1, epochs: 3 }]);
   assert.equal(r.report.trials.filter((t) => t.search === 'distill').length, 4);
   assert.equal(r.report.trials.filter((t) => t.search === 'scratch').length, 4);
+  assert.deepEqual(r.report.final.distill.seeds, [3, 4]);
+  assert.deepEqual(r.report.final.scratch.seeds, [3, 4]);
   assert.equal(r.report.final.distill.test.length, 2);
-  assert.match(r.report.verdict, /^distillation (helped|did not help)/);
+  assert.equal(r.report.final.scratch.test.length, 2);
+  // The verdict's numbers come from the finals' test accuracies (its wording is pinned by the verdict test above).
+  assert.match(r.report.verdict, /^distillation (helped|did not help)/, 'a distillation recipe trained');
+  assert.equal(r.report.verdict, tuneVerdict({ distill: r.report.final.distill.test, scratch: r.report.final.scratch.test }, true, 2));
+  assert.equal(r.report.chosen, keptStudent(r.report.final, true));
   assert.ok(existsSync(join(input.dir, 'trials.json')));
   assert.match(readFileSync(join(input.dir, 'trials.md'), 'utf8'), /\| distill \| 1 \| soft 0.9 T 4 lr 0.005 \| 0 \| 1 \|/);
   r.student.dispose();
