@@ -14,6 +14,7 @@ import { describeRecipe, recipeFlags, recipeLoss, type Recipe } from './space.js
 import { scheduleForMinutes, scheduleForTrials, searchRecipes } from './schedule.js';
 import { finalRuns } from './finals.js';
 import { keptStudent, tuneVerdict, type FinalScores } from './verdict.js';
+import { trialsPaths } from '../run-dir/layout.js';
 
 export interface TuneInput {
   family: StudentFamily<any>;
@@ -151,8 +152,9 @@ export async function tuneAndTrain(input: TuneInput): Promise<{ report: TuneRepo
     ...(bestDistill ? { flags: recipeFlags(bestDistill) } : {}),
     final, chosen, verdict, searchSeconds,
   };
-  await writeJsonAtomic(join(input.dir, 'trials.json'), report);
-  await writeFileAtomic(join(input.dir, 'trials.md'), trialsMarkdown(report));
+  const trials = trialsPaths(input.dir);
+  await writeJsonAtomic(trials.json, report);
+  await writeFileAtomic(trials.md, trialsMarkdown(report));
   log.info(`tune: ${verdict}`);
   if (report.flags) log.info(`tune: chosen distillation recipe as flags: ${report.flags}`);
   const other = chosen === 'distill' ? 'scratch' : 'distill';
