@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { join } from 'node:path';
 import { DivergedError, UserError } from '../core/errors.js';
 import type { Dataset, IOSpec, StudentFamily, Teacher } from '../core/types.js';
 import type { Logger } from '../core/progress.js';
