@@ -103,7 +103,10 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     const out = resolve(opts.out);
     const normalize = (saved: unknown) => {
       try {
-        return resolveDistillConfig(saved);
+        const r = resolveDistillConfig(saved);
+        // A config.json from before the input shape was recorded took it from the same teacher and data.
+        r.data.inputShape ??= c.data.inputShape;
+        return r;
       } catch {
         return saved;
       }
