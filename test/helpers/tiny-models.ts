@@ -19,7 +19,8 @@ export function tinyCnn(tf: typeof tfType, seed = 1): tfType.Sequential {
   m.add(tf.layers.conv2d({ filters: 16, kernelSize: 1, activation: 'relu', trainable: false, kernelInitializer: init(3) }));
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   m.add(tf.layers.flatten());
-  m.add(tf.layers.dropout({ rate: 0.1 }));
+  // Seeded: an unseeded dropout made the trained model, and so the int8 accuracy margins tested on it, vary run to run.
+  m.add(tf.layers.dropout({ rate: 0.1, seed }));
   m.add(tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed }) }));
   return m;
 }
