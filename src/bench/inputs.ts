@@ -5,7 +5,7 @@ import type { Logger } from '../core/progress.js';
 import { builtinTargetsDir, type Target } from '../config/target.js';
 import { loadBenchTargets } from './targets.js';
 import { loadTf } from '../runtime/backend.js';
-import { loadTestData } from './data.js';
+import { loadTestData, resizedTestData } from './data.js';
 import { readRunExports, type ExportManifest } from '../run-dir/manifest.js';
 import { readRunConfigWithTeacher, resolveTeacherPath, type RunConfigWithTeacher } from '../run-dir/run-config.js';
 import { teacherKindOf, teacherTfjs } from './teacher.js';
@@ -48,7 +48,10 @@ export interface BenchInputs {
   teacherKind: TeacherKind['name'];
   /** The teacher as a tfjs model (undefined for an ONNX teacher). */
   teacherTf: ModelRef | undefined;
+  /** The test images as the student takes them (resized to its own input size when the run gave one). */
   data: TestData & { spec: string; name: string };
+  /** The same images at the teacher's input size (the data's own): what the teacher's rows are fed. */
+  teacherData: TestData & { spec: string; name: string };
   quick: boolean;
 }
 
@@ -77,7 +80,8 @@ export async function loadBenchInputs(opts: BenchOptions, log: Logger): Promise<
   // Warnings off (tfjs 4.22's prod mode does nothing else), so the log is not led by the "install tfjs-node" banner.
   (await loadTf()).enableProdMode();
   const limit = opts.testLimit ?? (quick ? 256 : undefined);
-  const data = await loadTestData(config.data, { ...(limit !== undefined ? { limit } : {}), log });
+  const teacherData = await loadTestData(config.data, { ...(limit !== undefined ? { limit } : {}), log });
+  const data = config.student.inputShape ? await resizedTestData(teacherData, config.student.inputShape) : teacherData;
   const students: ModelRef[] = manifest.artifacts.map((a) => ({ role: 'student', artifact: a, dir: join(exportDir, a.dir) }));
-  return { runDir, config, manifest, exportDir, targets, students, teacherPath, teacherKind, teacherTf, data, quick };
+  return { runDir, config, manifest, exportDir, targets, students, teacherPath, teacherKind, teacherTf, data, teacherData, quick };
 }

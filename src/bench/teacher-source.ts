@@ -12,7 +12,7 @@ import type { ModelRef, RunnerContext } from './types.js';
 export interface TeacherSource {
   /** The teacher model to measure on `target`, or why it has no row there. */
   forTarget(target: Target): Promise<{ ref?: ModelRef; skip?: string }>;
-  /** The context the teacher is measured in: the test images through its preprocessing (what distill fed it). */
+  /** The context the teacher is measured in: the test images at its input size, through its preprocessing (what distill fed it). */
   context(ctx: RunnerContext): RunnerContext;
   /** results.json's `models.teacher.onnx`: which ONNX form ran, or why none did. */
   onnxNote(): string;
@@ -22,7 +22,7 @@ export interface TeacherSource {
 
 /** The teacher of the run in `inputs`. */
 export function teacherSource(inputs: BenchInputs, log: Logger): TeacherSource {
-  const { teacherKind: kind, teacherPath: path, teacherTf, config } = inputs;
+  const { teacherKind: kind, teacherPath: path, teacherTf, config, teacherData } = inputs;
   const pre = teacherPreprocessOf(config.teacher);
   let onnxFile: TeacherOnnxFile | undefined;
   let onnxExport: TeacherOnnx | undefined;
@@ -43,8 +43,8 @@ export function teacherSource(inputs: BenchInputs, log: Logger): TeacherSource {
       return {};
     },
     context(ctx) {
-      if (!pre) return ctx;
-      preprocessed ??= { ...ctx, data: { ...ctx.data, x: preprocessImages(ctx.data.x, ctx.data.shape[2], pre) } };
+      if (!pre && teacherData === ctx.data) return ctx;
+      preprocessed ??= { ...ctx, data: { ...teacherData, x: pre ? preprocessImages(teacherData.x, teacherData.shape[2], pre) : teacherData.x } };
       return preprocessed;
     },
     onnxNote() {

@@ -33,6 +33,11 @@ export const StudentConfig = z
     model: z.string().min(1).optional(),
     /** For `model`: re-initialise its weights from the seed (`init`) or start from the file's (`keep`). */
     modelWeights: z.enum(STUDENT_WEIGHT_MODES).default('init'),
+    /**
+     * The student's own input [h, w] or [h, w, c] (`--student-input HxW`): it sees each image resized from the size
+     * the teacher takes (src/data/student-view.ts). Recorded as [h, w, c]. Default: the teacher's input size.
+     */
+    inputShape: z.array(z.number().int().positive()).min(2).max(3).optional(),
     /** Explicit family parameters; when absent the largest member of the family that fits `maxBytes` is chosen. */
     params: z.record(z.string(), z.unknown()).optional(),
     maxBytes: z.number().int().positive().optional(),

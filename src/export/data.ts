@@ -11,6 +11,8 @@ import { createRng } from '../core/random.js';
 import { openDataset } from '../data/index.js';
 import type { ParityInputs } from './parity/runners.js';
 import { DATA_DEFAULTS } from '../config/schema.js';
+import { loadTf } from '../runtime/backend.js';
+import { studentInputShape, studentView } from '../data/student-view.js';
 
 /** A data spec as in a run's config.json `data` field (or `--data SPEC`). */
 export interface DataSpec {
@@ -19,6 +21,8 @@ export interface DataSpec {
   inputShape?: number[];
   mean?: number[];
   std?: number[];
+  /** The student's own input size: the data's images resized to it (src/data/student-view.ts), as in training. */
+  studentInput?: number[];
 }
 
 /** Data for an export: a spec to open, or an already open {@link Dataset}. */
@@ -39,7 +43,7 @@ export const isOpenDataset = (d: ExportData): d is Dataset => typeof (d as Datas
 export async function openExportData(data: ExportData, inputShape: number[], log?: Logger): Promise<{ dataset: Dataset; spec: Omit<DataSpec, 'seed'> & { seed: number | null } }> {
   // An open Dataset's split seed is not known here (null); a spec defaults to the config's default split seed.
   const spec = isOpenDataset(data) ? { spec: data.name, seed: null } : { ...data, seed: data.seed ?? DATA_DEFAULTS.seed };
-  const dataset = isOpenDataset(data)
+  const opened = isOpenDataset(data)
     ? data
     : await openDataset(data.spec, {
         seed: data.seed ?? DATA_DEFAULTS.seed,
@@ -48,6 +52,8 @@ export async function openExportData(data: ExportData, inputShape: number[], log
         ...(data.std ? { std: data.std } : {}),
         ...(log ? { log } : {}),
       });
+  const studentInput = isOpenDataset(data) ? undefined : data.studentInput;
+  const dataset = studentInput ? studentView(await loadTf(), opened, studentInputShape(opened.inputShape, studentInput)) : opened;
   if (dataset.inputShape.join(',') !== inputShape.join(',')) {
     throw new UserError(`the model takes inputs of shape [${inputShape.join(', ')}] but data "${spec.spec}" gives [${dataset.inputShape.join(', ')}]; export with the data the model was trained on`);
   }

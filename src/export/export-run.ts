@@ -32,11 +32,13 @@ export async function exportRun(opts: ExportRunOptions): Promise<ExportManifest>
     if (!existsSync(paths.config)) {
       if (!data) throw new UserError(`--run ${run}: no config.json to say which data the student was trained on; pass --data SPEC`);
     } else {
-      const d = (await readRunConfig(run)).data;
+      const rc = await readRunConfig(run);
+      const d = rc.data;
+      const studentInput = rc.student.inputShape ? { studentInput: rc.student.inputShape } : {};
       // An explicit --data keeps its own spec but takes the run's split seed, so the parity images stay held out.
       data = data
-        ? { ...data, seed: d.seed }
-        : { spec: d.spec, seed: d.seed, ...(d.inputShape ? { inputShape: d.inputShape } : {}), ...(d.mean ? { mean: d.mean } : {}), ...(d.std ? { std: d.std } : {}) };
+        ? { ...data, seed: d.seed, ...studentInput }
+        : { spec: d.spec, seed: d.seed, ...(d.inputShape ? { inputShape: d.inputShape } : {}), ...(d.mean ? { mean: d.mean } : {}), ...(d.std ? { std: d.std } : {}), ...studentInput };
     }
   }
   const { run: _r, out, data: _d, ...rest } = opts;
