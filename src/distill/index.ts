@@ -11,7 +11,8 @@ import type { IOSpec } from '../core/types.js';
 import { stderrLogger, type Logger } from '../core/progress.js';
 import { writeJsonAtomic } from '../core/files.js';
 import type { DistillConfig } from '../config/schema.js';
-import { initBackend } from '../runtime/backend.js';
+import { initBackend, loadTf } from '../runtime/backend.js';
+import { studentInputShape, studentView } from '../data/student-view.js';
 import { runPaths } from '../run-dir/layout.js';
 import { prepareRunDir } from '../run-dir/prepare.js';
 import { writeRunConfig } from '../run-dir/run-config.js';
@@ -99,7 +100,12 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
       await probeOnData(teacher, data);
     }
     const family = c.student.model ? await loadFileStudent(c.student.model, c.student.modelWeights) : studentFamilies.get(c.student.family);
-    const io: IOSpec = { inputShape: data.inputShape, numClasses: data.numClasses };
+    // The student's own input size (--student-input): recorded as [h, w, c]; it sees the teacher's images resized.
+    const studentShape = studentInputShape(data.inputShape, c.student.inputShape);
+    if (c.student.inputShape) c.student.inputShape = studentShape;
+    const studentInput = studentShape.join() === data.inputShape.join() ? undefined : studentShape;
+    const studentData = studentInput ? studentView(await loadTf(), data, studentInput) : data;
+    const io: IOSpec = { inputShape: studentShape, numClasses: data.numClasses };
     const out = resolve(opts.out);
     const normalize = (saved: unknown) => {
       try {
@@ -114,7 +120,7 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     const mode = await prepareRunDir(out, { resume: opts.resume ?? false, force: opts.force ?? false, config: c, flag: '--out', normalize, ...(opts.preserve ? { preserve: opts.preserve } : {}) });
 
     // Choose the architecture. Measuring takes a while, so it runs after the cheap checks of the run directory.
-    const sized = c.student.sizeBy === 'latency' ? await latencySizedParams({ family, c, io, data, target, out, resume: mode === 'resume', log }) : undefined;
+    const sized = c.student.sizeBy === 'latency' ? await latencySizedParams({ family, c, io, data: studentData, target, out, resume: mode === 'resume', log }) : undefined;
     const arch = pickArchitecture(family, sized ? { ...c, student: { ...c.student, params: sized.params as Record<string, unknown> } } : c, io, log);
     if (sized) arch.record.sizing = sized.report;
     const choices = candidateChoices(c, arch.fitting, sized?.report, family.name, log);
@@ -136,8 +142,8 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     log.info(`student: ${family.name} (${arch.record.description}), ${arch.record.paramCount} params; teacher ${teacher?.id ?? 'none (labels only)'}; data ${data.name} (${data.size('train')}/${data.size('val')}/${data.size('test')})`);
     if (teacher && plan) teacherOutputs = await openTeacherOutputs(plan, { c, teacher, data, rebuild, log, quiet });
 
-    const trained = await trainChosen({ c, built, family, io, arch, choices, sized, target, teacher, teacherOutputs, data, out, log, quiet });
-    const metrics: RunMetrics = { architecture: trained.record, backend: backend.name, epochs: trained.history, test: await testMetrics(trained.student, data, teacher), seconds: (performance.now() - t0) / 1000 };
+    const trained = await trainChosen({ c, built, family, io, arch, choices, sized, target, teacher, teacherOutputs, data, studentInput, studentData, out, log, quiet });
+    const metrics: RunMetrics = { architecture: trained.record, backend: backend.name, epochs: trained.history, test: await testMetrics(trained.student, studentData, teacher, data), seconds: (performance.now() - t0) / 1000 };
     if (trained.tune) metrics.tune = { chosen: trained.tune.chosen, verdict: trained.tune.verdict, ...(trained.tune.flags ? { flags: trained.tune.flags } : {}), trials: trained.tune.trials.length, searchSeconds: trained.tune.searchSeconds };
     teacherOutputs?.dispose();
     teacherOutputs = undefined;

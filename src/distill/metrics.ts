@@ -42,12 +42,15 @@ export function architectureRecord(family: StudentFamily<any>, params: unknown, 
   return { family: family.name, params, description: family.describe(params), paramCount: n, bytes: { float32: 4 * n, float16: 2 * n, uint8: n } };
 }
 
-/** Test-split accuracy of `model` (and of the teacher, and their agreement). */
-export async function testMetrics(model: tf.LayersModel, data: Dataset, teacher?: Teacher): Promise<RunMetrics['test']> {
+/**
+ * Test-split accuracy of `model` on `data` (and of the teacher, on `teacherData` — the same images at the teacher's
+ * size when the student has its own — and their agreement).
+ */
+export async function testMetrics(model: tf.LayersModel, data: Dataset, teacher?: Teacher, teacherData: Dataset = data): Promise<RunMetrics['test']> {
   const s = await predictSplit(model, data, 'test');
   const test: RunMetrics['test'] = { accuracy: agreementOf(s.preds, s.labels), n: s.labels.length };
   if (teacher) {
-    const t = await predictTeacherSplit(teacher, data, 'test');
+    const t = await predictTeacherSplit(teacher, teacherData, 'test');
     test.teacherAccuracy = agreementOf(t, s.labels);
     test.agreement = agreementOf(s.preds, t);
   }

@@ -29,6 +29,10 @@ export interface TrainChosenInput {
   teacher: ModelTeacher | undefined;
   teacherOutputs: TeacherOutputs | undefined;
   data: Dataset;
+  /** The student's own [h, w, c] when it differs from the data's. */
+  studentInput: number[] | undefined;
+  /** `data` as the student sees it (resized to `studentInput`; the same object without one). */
+  studentData: Dataset;
   out: string;
   log: Logger;
   quiet: boolean;
@@ -46,13 +50,13 @@ export interface TrainChosenResult {
 export async function trainChosen(o: TrainChosenInput): Promise<TrainChosenResult> {
   const { c, log, quiet } = o;
   const train = (s: tf.LayersModel, checkpointDir: string) =>
-    trainStudent({ student: s, teacher: o.teacher, teacherOutputs: o.teacherOutputs, data: o.data, loss: c.loss, train: c.train, trainLimit: c.data.trainLimit, checkpointDir, log, quiet });
+    trainStudent({ student: s, teacher: o.teacher, teacherOutputs: o.teacherOutputs, data: o.data, loss: c.loss, train: c.train, trainLimit: c.data.trainLimit, studentInput: o.studentInput, checkpointDir, log, quiet });
   if (c.tune) {
     o.built.dispose();
     // checkSettings refused --tune without a teacher before anything loaded.
     const { tuneAndTrain } = await import('../tune/index.js');
     const r = await tuneAndTrain({
-      family: o.family, params: o.arch.params, io: o.io, teacher: o.teacher!, teacherOutputs: o.teacherOutputs, data: o.data, train: c.train, trainLimit: c.data.trainLimit, tune: c.tune,
+      family: o.family, params: o.arch.params, io: o.io, teacher: o.teacher!, teacherOutputs: o.teacherOutputs, data: o.data, studentInput: o.studentInput, train: c.train, trainLimit: c.data.trainLimit, tune: c.tune,
       base: baseRecipe(c), dir: runPaths(o.out).tuneDir, log, quiet,
     });
     return { student: r.student, history: r.history, record: o.arch.record, tune: r.report };
@@ -61,7 +65,7 @@ export async function trainChosen(o: TrainChosenInput): Promise<TrainChosenResul
     o.built.dispose();
     const { sized, target } = o;
     const recheck = sized && target
-      ? async (s: tf.LayersModel) => (await import('../sizing/recheck.js')).trainedBudgetMisses(s, { target, budget: sized.report.budget, data: o.data })
+      ? async (s: tf.LayersModel) => (await import('../sizing/recheck.js')).trainedBudgetMisses(s, { target, budget: sized.report.budget, data: o.studentData })
       : undefined;
     const r = await trainCandidates({ family: o.family, io: o.io, candidates: o.choices, seed: c.train.seed, train, ...(recheck ? { recheck } : {}), out: o.out, log });
     const prev = o.arch.record;

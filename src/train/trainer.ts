@@ -9,6 +9,7 @@ import { Adam, cosineWithWarmup } from './adam.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
 import { liveTeacherOutputs, type TeacherOutputs } from '../teachers/outputs.js';
+import { resizeImages, studentView } from '../data/student-view.js';
 
 /** One epoch's record in metrics.json. */
 export interface EpochRecord {
@@ -34,6 +35,8 @@ export interface TrainInput {
   train: TrainConfig;
   /** Use at most this many training samples per epoch. */
   trainLimit?: number | undefined;
+  /** The student's own [h, w, c] when it differs from the data's: each batch is resized for it, the teacher keeps the data's. */
+  studentInput?: number[] | undefined;
   /** Where to checkpoint each epoch (and resume from, when it holds one). */
   checkpointDir?: string | undefined;
   log: Logger;
@@ -127,6 +130,9 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
   }
 
   const teacherVal = teacher ? await predictTeacherSplit(teacher, data, 'val') : undefined;
+  // The student sees every image at its own size; `data` stays the teacher's (and the cache's) view.
+  const studentData = input.studentInput ? studentView(tf, data, input.studentInput) : data;
+  const studentSize = studentData === data ? undefined : (studentData.inputShape.slice(0, 2) as [number, number]);
   let teacherValAcc: number | undefined;
 
   for (let epoch = startEpoch; epoch < train.epochs; epoch++) {
@@ -142,13 +148,15 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
       }
       lr = cosineWithWarmup(adam.step, totalSteps, train.learningRate, warmup, train.minLrFactor);
       const tOut: Outputs | undefined = loss.needsTeacher ? await source!.forBatch(b, loss.taps.teacher) : undefined;
+      const sx = studentSize ? resizeImages(tf, b.x, studentSize) : b.x;
       const { value, grads } = tf.variableGrads(() => {
-        const out = head.apply(b.x, { training: true });
+        const out = head.apply(sx, { training: true });
         const arr = Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
         const features: Record<string, tf.Tensor> = {};
         tapNames.forEach((n, i) => (features[n] = arr[i + 1]!));
         return loss.compute({ logits: arr[0]!, features }, tOut, b.y).total;
       }, vars);
+      if (sx !== b.x) sx.dispose();
       const v = (await value.data())[0]!;
       if (!Number.isFinite(v)) {
         tf.dispose([value, b.x, b.y, ...Object.values(grads)]);
@@ -164,7 +172,7 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
       bar.tick(1, `loss ${v.toFixed(4)} lr ${lr.toExponential(2)}`);
     }
     if (input.signal?.aborted) break; // a partial epoch is neither validated nor checkpointed
-    const val = await predictSplit(student, data, 'val');
+    const val = await predictSplit(student, studentData, 'val');
     const rec: EpochRecord = { epoch: epoch + 1, trainLoss: lossSum / Math.max(1, steps), lr, valAccuracy: agreementOf(val.preds, val.labels), seconds: (performance.now() - t0) / 1000 };
     if (teacherVal) {
       teacherValAcc ??= agreementOf(teacherVal, val.labels);

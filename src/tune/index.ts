@@ -5,6 +5,7 @@ import type { Logger } from '../core/progress.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/files.js';
 import type { TrainConfig, TuneConfig } from '../config/schema.js';
 import { trainStudent, type EpochRecord } from '../train/trainer.js';
+import { studentView } from '../data/student-view.js';
 import type { TeacherOutputs } from '../teachers/outputs.js';
 import { predictSplit } from '../train/evaluate.js';
 import { agreementOf } from '../train/evaluate.js';
@@ -23,6 +24,8 @@ export interface TuneInput {
   /** Where trials get the teacher's outputs (a teacher cache); default: the live teacher. */
   teacherOutputs?: TeacherOutputs | undefined;
   data: Dataset;
+  /** The student's own [h, w, c] when it differs from the data's (see TrainInput.studentInput). */
+  studentInput?: number[] | undefined;
   train: TrainConfig;
   trainLimit?: number | undefined;
   tune: TuneConfig;
@@ -85,7 +88,7 @@ export async function tuneAndTrain(input: TuneInput): Promise<{ report: TuneRepo
     try {
       const res = await trainStudent({
         student, teacher: r.softWeight > 0 || r.featureWeight > 0 ? input.teacher : undefined, teacherOutputs: r.softWeight > 0 || r.featureWeight > 0 ? input.teacherOutputs : undefined, data, loss: recipeLoss(r),
-        train: { ...train, epochs, learningRate: r.learningRate, seed }, trainLimit: input.trainLimit, log, quiet: true,
+        train: { ...train, epochs, learningRate: r.learningRate, seed }, trainLimit: input.trainLimit, studentInput: input.studentInput, log, quiet: true,
       });
       history = res.history;
       score = res.history.at(-1)!.valAccuracy;
@@ -133,9 +136,9 @@ export async function tuneAndTrain(input: TuneInput): Promise<{ report: TuneRepo
     const student = input.family.build(input.params, input.io, seed);
     const res = await trainStudent({
       student, teacher: kind === 'distill' ? input.teacher : undefined, teacherOutputs: kind === 'distill' ? input.teacherOutputs : undefined, data, loss: recipeLoss(recipe),
-      train: { ...train, learningRate: recipe.learningRate, seed }, trainLimit: input.trainLimit, log, quiet: input.quiet ?? false,
+      train: { ...train, learningRate: recipe.learningRate, seed }, trainLimit: input.trainLimit, studentInput: input.studentInput, log, quiet: input.quiet ?? false,
     });
-    const test = await predictSplit(student, data, 'test');
+    const test = await predictSplit(student, input.studentInput ? studentView(tf, data, input.studentInput) : data, 'test');
     final[kind].seeds.push(seed);
     final[kind].val.push(res.history.at(-1)!.valAccuracy);
     final[kind].test.push(agreementOf(test.preds, test.labels));

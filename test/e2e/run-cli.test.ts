@@ -128,4 +128,26 @@ test('run on an image folder at 16x16x3: every stage takes the input shape from 
   assert.equal(r2.code, 0, r2.stderr);
   assert.deepEqual(JSON.parse(readFileSync(join(out2, 'config.json'), 'utf8')).data.inputShape, [16, 16, 3]);
   for (const row of JSON.parse(readFileSync(join(out2, 'bench', 'results.json'), 'utf8')).rows) assert.equal(row.status, 'ok', row.reason);
+
+  // The student at its own smaller size (8x8) under the 16x16 teacher: export and bench feed it 8x8x3, the teacher 16x16x3.
+  const out3 = join(base, 'colour-run-3');
+  const cfg3 = join(base, 'colour3.json');
+  writeFileSync(cfg3, JSON.stringify({
+    data: { spec: folder, inputShape: [16, 16, 3] }, teacher: { path: join(base, 'colour-teacher', 'student', 'model.json') },
+    student: { family: 'cnn', params: { width: 0.5, depth: 1 } }, train: { epochs: 3 },
+    export: { formats: ['tfjs', 'onnx'], precisions: ['fp32'] }, bench: { only: ['node-ort-cpu', 'node-tfjs-cpu'], quick: true },
+  }));
+  const r3 = await cli(['run', '-c', cfg3, '--student-input', '8x8', '--out', out3, '--quiet']);
+  assert.equal(r3.code, 0, r3.stderr);
+  const c3 = JSON.parse(readFileSync(join(out3, 'config.json'), 'utf8'));
+  assert.deepEqual([c3.data.inputShape, c3.student.inputShape], [[16, 16, 3], [8, 8, 3]]);
+  assert.deepEqual(JSON.parse(readFileSync(join(out3, 'export', 'manifest.json'), 'utf8')).source.inputShape, [8, 8, 3]);
+  const rows3 = JSON.parse(readFileSync(join(out3, 'bench', 'results.json'), 'utf8')).rows as { status: string; model: string; reason?: string; accuracy?: { value: number } }[];
+  for (const row of rows3) assert.equal(row.status, 'ok', `${row.model}: ${row.reason}`);
+  assert.ok(rows3.some((x) => x.model === 'teacher') && rows3.some((x) => x.model === 'student'));
+  for (const row of rows3) assert.ok(row.accuracy!.value >= 0.9, `${row.model} accuracy ${row.accuracy!.value}`);
+  const bad = await cli(['distill', '--teacher', join(base, 'colour-teacher', 'student', 'model.json'), '--data', folder, '--student-input', '8x8x1', '--out', join(base, 'colour-bad')]);
+  assert.equal(bad.code, 1);
+  assert.match(errorLines(bad.stderr)[0]!, /--student-input 8x8x1: 1 channel, but the data has 3/);
+  assert.ok(!existsSync(join(base, 'colour-bad')));
 });

@@ -1,4 +1,5 @@
 import { runPaths } from '../../run-dir/layout.js';
+import { parseStudentInput } from '../../data/student-view.js';
 import type { Command } from '../command.js';
 import { numberFlag } from '../command.js';
 import { readJsonFile } from '../../config/load.js';
@@ -9,7 +10,7 @@ import { BACKEND_CHOICES } from '../../runtime/backend.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
 /** Flags that shape the config (as opposed to where the run goes). */
-export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'train-limit', 'student', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
+export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'train-limit', 'student', 'student-input', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
 
 /** Sets `c.cache` from --cache DIR / --no-cache / --cache-dtype (also on --resume: where outputs come from may change). */
 export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, unknown>): Record<string, unknown> {
@@ -38,6 +39,7 @@ export async function configFromFlags(v: Record<string, unknown>): Promise<Recor
     if (/\.json$/i.test(s) || s.includes('/')) setPath(c, ['student', 'model'], s);
     else setPath(c, ['student', 'family'], s);
   }
+  if (v['student-input'] !== undefined) setPath(c, ['student', 'inputShape'], parseStudentInput(String(v['student-input'])));
   if (v['student-weights'] !== undefined) {
     const w = String(v['student-weights']);
     if (!(STUDENT_WEIGHT_MODES as readonly string[]).includes(w)) throw new UserError(`--student-weights ${w}: must be one of [${STUDENT_WEIGHT_MODES.join(', ')}] (init: weights drawn from --seed; keep: the file's own)`);
@@ -128,6 +130,7 @@ export const command: Command = {
     strict: { type: 'boolean', description: 'refuse unreadable images instead of skipping them' },
     'train-limit': { type: 'string', description: 'use at most N training samples', valueName: 'N' },
     student: { type: 'string', description: `student family: cnn | dsconv | mlp | vgg (default ${STUDENT_DEFAULTS.family}), or PATH/model.json: your own tfjs LayersModel`, valueName: 'FAMILY|PATH' },
+    'student-input': { type: 'string', description: "the student's own input size HxW (or HxWxC): it sees each image resized from the teacher's size; export and bench use it (default: the teacher's)", valueName: 'HxW' },
     'student-weights': { type: 'string', description: `with --student PATH: init (weights drawn from --seed) | keep (the file's own) (default ${STUDENT_DEFAULTS.modelWeights})`, valueName: 'W' },
     params: { type: 'string', description: 'explicit family params, e.g. width=0.5,depth=2 (default: sized to --max-bytes)', valueName: 'K=V,...' },
     'max-bytes': { type: 'string', description: 'weight byte budget: the largest student that fits is chosen', valueName: 'N' },
