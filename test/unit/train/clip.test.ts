@@ -35,3 +35,11 @@ test('TrainConfig.clipGrad: optional (absent by default), positive', () => {
   assert.equal(TrainConfig.safeParse({ clipGrad: 0 }).success, false);
   assert.equal(TrainConfig.safeParse({ clipGrad: -1 }).success, false);
 });
+
+test('--clip-grad N sets train.clipGrad; absent leaves it out; 0 or a word is refused naming the flag', async () => {
+  const { configFromFlags } = await import('../../../src/cli/commands/distill.js');
+  assert.equal(((await configFromFlags({ 'clip-grad': '2.5' })).train as { clipGrad?: number }).clipGrad, 2.5);
+  assert.equal('clipGrad' in (((await configFromFlags({ epochs: '2' })).train ?? {}) as object), false);
+  await assert.rejects(configFromFlags({ 'clip-grad': '0' }), /--clip-grad 0: expected a number > 0/);
+  await assert.rejects(configFromFlags({ 'clip-grad': 'big' }), /--clip-grad big: expected a number/);
+});
