@@ -5,8 +5,8 @@ import { DEFAULT_RECIPE } from '../config/schema.js';
 import { standardizeLogits } from './standardize.js';
 
 // The default temperature is the default recipe's: one source, so a soft-kl term given without one trains at the
-// temperature the recipe search and the docs assume.
-// `standardize` is optional rather than defaulted so that a resolved config.json of a run without it stays as it was.
+// temperature the recipe search and the docs assume. `standardize` is optional rather than defaulted to false so that
+// the resolved config.json of a run that does not use it stays as it was (and old runs still resume).
 const Params = z
   .object({
     temperature: z.number().positive().default(DEFAULT_RECIPE.temperature),
