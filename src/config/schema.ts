@@ -92,6 +92,8 @@ export const TrainConfig = z
     minLrFactor: z.number().min(0).max(1).default(0.05),
     seed: z.number().int().default(42),
     backend: z.enum(BACKEND_CHOICES).default('auto'),
+    /** Clip the global L2 norm of the gradients to this before each update (torch's clip_grad_norm_); absent: no clipping. */
+    clipGrad: z.number().positive().optional(),
   })
   .strict();
 

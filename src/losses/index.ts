@@ -6,12 +6,16 @@ import { validate } from '../config/load.js';
 import { softKlTerm } from './soft-kl.js';
 import { hardCeTerm } from './hard-ce.js';
 import { featureMseTerm } from './feature-mse.js';
+import { dkdTerm } from './dkd.js';
+import { distTerm } from './dist.js';
 
 /** The loss terms, by name. Adding one: a file in this folder, a line here, a test with hand-worked values. */
 export const lossTerms = createRegistry<LossTerm<any>>('loss term');
 lossTerms.register(softKlTerm);
 lossTerms.register(hardCeTerm);
 lossTerms.register(featureMseTerm);
+lossTerms.register(dkdTerm);
+lossTerms.register(distTerm);
 
 /** A built combined loss: per-term values and their weighted sum. */
 export interface CombinedLoss {

@@ -71,6 +71,21 @@ export class Adam {
   }
 }
 
+/**
+ * Global gradient-norm clipping, as torch.nn.utils.clip_grad_norm_: with ‖g‖ the L2 norm of all the gradients taken
+ * together, every gradient is scaled by c/‖g‖ when ‖g‖ > c and left as it is otherwise (scaled by exactly 1, so
+ * the same bits). torch divides by ‖g‖ + 1e-6; the difference is below float32 resolution for any ‖g‖ > c that
+ * matters. Computed on the backend, without reading the norm back. Returns new tensors; the caller disposes both.
+ */
+export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+    // A zero norm gives c/0 = ∞, and min(1, ∞) = 1.
+    const scale = tf.minimum(1, tf.div(maxNorm, norm));
+    return grads.map((g) => tf.mul(g, scale));
+  });
+}
+
 /** Learning rate at `step` of `total`: linear warm-up over `warmup` steps, then cosine decay to `minFactor`·base. */
 export function cosineWithWarmup(step: number, total: number, base: number, warmup: number, minFactor: number): number {
   if (warmup > 0 && step < warmup) return (base * (step + 1)) / warmup;

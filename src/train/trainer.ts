@@ -5,7 +5,7 @@ import { createProgress, type Logger } from '../core/progress.js';
 import { closestNames } from '../core/names.js';
 import type { LossConfig, TrainConfig } from '../config/schema.js';
 import { buildLoss } from '../losses/index.js';
-import { Adam, cosineWithWarmup } from './adam.js';
+import { Adam, clipByGlobalNorm, cosineWithWarmup } from './adam.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
 import { liveTeacherOutputs, type TeacherOutputs } from '../teachers/outputs.js';
@@ -63,11 +63,22 @@ function studentTap(model: tf.LayersModel, name: string): tf.SymbolicTensor {
   }
 }
 
+/** `name = value` of each term whose value is NaN or ±Inf. */
+async function nonFiniteTerms(parts: Record<string, tf.Scalar>): Promise<string[]> {
+  const out: string[] = [];
+  for (const [name, t] of Object.entries(parts)) {
+    const x = (await t.data())[0]!;
+    if (!Number.isFinite(x)) out.push(`${name} = ${x}`);
+  }
+  return out;
+}
+
 /**
  * Trains `student` with the combined loss against `teacher` on `data`: Adam, cosine schedule with warm-up, seeded
  * shuffling (epoch e uses seed+e, so a resumed run sees the same order), a checkpoint after every epoch, and
- * per-epoch validation. A non-finite loss stops with a DivergedError naming epoch and step; the last good
- * checkpoint stays.
+ * per-epoch validation; with `train.clipGrad`, the gradients' global norm is clipped before each update. A non-finite
+ * loss stops with a DivergedError naming epoch, step and the terms that went non-finite; the last good checkpoint
+ * stays.
  */
 export async function trainStudent(input: TrainInput): Promise<TrainResult> {
   const { student, teacher, data, train, log } = input;
@@ -149,23 +160,33 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
       lr = cosineWithWarmup(adam.step, totalSteps, train.learningRate, warmup, train.minLrFactor);
       const tOut: Outputs | undefined = loss.needsTeacher ? await source!.forBatch(b, loss.taps.teacher) : undefined;
       const sx = studentSize ? resizeImages(tf, b.x, studentSize) : b.x;
+      // Each term's value is kept past the gradient's tidy, to name the one that went non-finite if the total does.
+      let parts: Record<string, tf.Scalar> = {};
       const { value, grads } = tf.variableGrads(() => {
         const out = head.apply(sx, { training: true });
         const arr = Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
         const features: Record<string, tf.Tensor> = {};
         tapNames.forEach((n, i) => (features[n] = arr[i + 1]!));
-        return loss.compute({ logits: arr[0]!, features }, tOut, b.y).total;
+        const r = loss.compute({ logits: arr[0]!, features }, tOut, b.y);
+        parts = r.parts;
+        Object.values(parts).forEach((p) => tf.keep(p));
+        return r.total;
       }, vars);
       if (sx !== b.x) sx.dispose();
       const v = (await value.data())[0]!;
       if (!Number.isFinite(v)) {
-        tf.dispose([value, b.x, b.y, ...Object.values(grads)]);
+        const bad = await nonFiniteTerms(parts);
+        tf.dispose([value, b.x, b.y, ...Object.values(grads), ...Object.values(parts)]);
         if (tOut) tf.dispose([tOut.logits, ...Object.values(tOut.features)]);
+        const terms = bad.length > 0 ? `The non-finite loss term${bad.length > 1 ? 's' : ''}: ${bad.join(', ')}. ` : '';
         const keep = input.checkpointDir && startEpoch + history.length > 0 ? `; the last good checkpoint (epoch ${epoch}) is kept in ${input.checkpointDir}` : '';
-        throw new DivergedError(`training diverged: the loss is ${v} at epoch ${epoch + 1}, step ${steps + 1}${keep}. Lower the learning rate (--lr) or check the data`, epoch + 1, steps + 1);
+        throw new DivergedError(`training diverged: the loss is ${v} at epoch ${epoch + 1}, step ${steps + 1}${keep}. ${terms}Lower the learning rate (--lr) or check the data`, epoch + 1, steps + 1);
       }
-      adam.apply(vars.map((x) => grads[x.name]!), lr);
-      tf.dispose([value, b.x, b.y, ...Object.values(grads)]);
+      const ordered = vars.map((x) => grads[x.name]!);
+      const applied = train.clipGrad !== undefined ? clipByGlobalNorm(ordered, train.clipGrad) : ordered;
+      adam.apply(applied, lr);
+      if (applied !== ordered) tf.dispose(applied);
+      tf.dispose([value, b.x, b.y, ...Object.values(grads), ...Object.values(parts)]);
       if (tOut) tf.dispose([tOut.logits, ...Object.values(tOut.features)]);
       lossSum += v;
       steps++;

@@ -10,7 +10,7 @@ import { BACKEND_CHOICES } from '../../runtime/backend.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
 /** Flags that shape the config (as opposed to where the run goes). */
-export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'train-limit', 'student', 'student-input', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
+export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'train-limit', 'student', 'student-input', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'clip-grad', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
 
 /** Sets `c.cache` from --cache DIR / --no-cache / --cache-dtype (also on --resume: where outputs come from may change). */
 export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, unknown>): Record<string, unknown> {
@@ -70,6 +70,11 @@ export async function configFromFlags(v: Record<string, unknown>): Promise<Recor
   num('batch-size', ['train', 'batchSize'], { min: 1, integer: true });
   num('lr', ['train', 'learningRate'], { min: 0 });
   num('warmup', ['train', 'warmupEpochs'], { min: 0 });
+  const clip = numberFlag(v, 'clip-grad');
+  if (clip !== undefined) {
+    if (!(clip > 0)) throw new UserError(`--clip-grad ${String(v['clip-grad'])}: expected a number > 0, the largest global gradient norm (e.g. 1)`);
+    setPath(c, ['train', 'clipGrad'], clip);
+  }
   num('seed', ['train', 'seed'], { integer: true });
   if (v.backend !== undefined) setPath(c, ['train', 'backend'], String(v.backend));
   if (v['tune-budget'] !== undefined) {
@@ -145,6 +150,7 @@ export const command: Command = {
     'batch-size': { type: 'string', description: `batch size (default ${TRAIN_DEFAULTS.batchSize})`, valueName: 'N' },
     lr: { type: 'string', description: `peak learning rate of Adam (default ${TRAIN_DEFAULTS.learningRate})`, valueName: 'LR' },
     warmup: { type: 'string', description: `warm-up epochs before cosine decay (default ${TRAIN_DEFAULTS.warmupEpochs})`, valueName: 'E' },
+    'clip-grad': { type: 'string', description: 'clip the global L2 norm of the gradients to N before each update (default: no clipping)', valueName: 'N' },
     seed: { type: 'string', description: `seed for init and shuffling (default ${TRAIN_DEFAULTS.seed})`, valueName: 'N' },
     backend: { type: 'string', description: `tfjs backend: ${BACKEND_CHOICES.join(' | ')} (default ${TRAIN_DEFAULTS.backend})`, valueName: 'B' },
     tune: { type: 'boolean', description: 'search the recipe (T, weights, feature term, lr) on the val split first, and compare with a tuned from-scratch baseline' },

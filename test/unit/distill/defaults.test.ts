@@ -30,7 +30,7 @@ test('default recipe: soft-kl 0.9 at T=1 + hard-ce 0.1 at lr 0.0094, plus featur
   const a = join(dir, 'a');
   await distill({ config: { ...base, teacher: { path: withPenultimate } }, out: a, quiet: true, log: silentLogger });
   assert.deepEqual(saved(a).loss.terms, [
-    { kind: 'soft-kl', weight: 0.9, temperature: 1 },
+    { kind: 'soft-kl', weight: 0.9, temperature: 1, standardize: false },
     { kind: 'hard-ce', weight: 0.1 },
     { kind: 'feature-mse', weight: 0.1, student: 'penultimate', teacher: 'penultimate', adapter: 'auto' },
   ]);
@@ -38,12 +38,12 @@ test('default recipe: soft-kl 0.9 at T=1 + hard-ce 0.1 at lr 0.0094, plus featur
 
   const b = join(dir, 'b');
   await distill({ config: { ...base, teacher: { path: without } }, out: b, quiet: true, log: silentLogger });
-  assert.deepEqual(saved(b).loss.terms, [{ kind: 'soft-kl', weight: 0.9, temperature: 1 }, { kind: 'hard-ce', weight: 0.1 }]);
+  assert.deepEqual(saved(b).loss.terms, [{ kind: 'soft-kl', weight: 0.9, temperature: 1, standardize: false }, { kind: 'hard-ce', weight: 0.1 }]);
 
   const c = join(dir, 'c');
   const given = { terms: [{ kind: 'soft-kl', weight: 0.5, temperature: 4 }, { kind: 'hard-ce', weight: 0.5 }] };
   await distill({ config: { ...base, teacher: { path: withPenultimate }, loss: given }, out: c, quiet: true, log: silentLogger });
-  assert.deepEqual(saved(c).loss, given, 'a given loss is used as given');
+  assert.deepEqual(saved(c).loss, { terms: [{ ...given.terms[0], standardize: false }, given.terms[1]] }, 'a given loss is used as given (its defaults filled in)');
 
   assert.equal(DEFAULT_LOSS.terms.length, 2, 'adding the feature term to one run leaves the default alone');
   // The search starts from the configured recipe, feature term included.
@@ -62,7 +62,7 @@ test('a soft-kl term given without a temperature trains at T=1 (the default reci
   const out = join(dir, 'explicit');
   await distill({ config: { ...base, teacher: { path: teacher }, loss: { terms: [{ kind: 'soft-kl', weight: 0.9 }, { kind: 'hard-ce', weight: 0.1 }] } }, out, quiet: true, log: silentLogger });
   const c = saved(out);
-  assert.deepEqual(c.loss.terms, [{ kind: 'soft-kl', weight: 0.9, temperature: 1 }, { kind: 'hard-ce', weight: 0.1 }]);
+  assert.deepEqual(c.loss.terms, [{ kind: 'soft-kl', weight: 0.9, temperature: 1, standardize: false }, { kind: 'hard-ce', weight: 0.1 }]);
   // config.json holds every value the run used: the whole train block, with its defaults.
   assert.deepEqual(Object.keys(c.train).sort(), ['backend', 'batchSize', 'epochs', 'learningRate', 'minLrFactor', 'seed', 'warmupEpochs']);
 

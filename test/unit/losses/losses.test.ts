@@ -105,6 +105,6 @@ test('combined loss: weighted sum of the terms, finite gradients, adapter regist
 });
 
 test('registry lists the known loss terms', () => {
-  assert.deepEqual(lossTerms.names(), ['soft-kl', 'hard-ce', 'feature-mse']);
-  assert.throws(() => lossTerms.get('kl'), /unknown loss term: "kl". Must be one of \[soft-kl, hard-ce, feature-mse\]/);
+  assert.deepEqual(lossTerms.names(), ['soft-kl', 'hard-ce', 'feature-mse', 'dkd', 'dist']);
+  assert.throws(() => lossTerms.get('kl'), /unknown loss term: "kl". Must be one of \[soft-kl, hard-ce, feature-mse, dkd, dist\]/);
 });

@@ -13,6 +13,8 @@ import { DivergedError, UserError } from '../../../src/core/errors.js';
 import { TrainConfig } from '../../../src/config/schema.js';
 import { predictSplit } from '../../../src/train/evaluate.js';
 import type { TeacherOutputs } from '../../../src/teachers/outputs.js';
+import { lossTerms } from '../../../src/losses/index.js';
+import { z } from 'zod';
 
 before(() => useBackend('wasm'));
 type TrainInputLoss = Parameters<typeof trainStudent>[0]['loss']['terms'];
@@ -20,12 +22,12 @@ const io = { inputShape: [8, 8, 1], numClasses: 3 };
 const train = TrainConfig.parse({ epochs: 3, batchSize: 16, learningRate: 0.01, seed: 5, warmupEpochs: 0.5 });
 const loss = { terms: [{ kind: 'soft-kl', weight: 0.9, temperature: 4 }, { kind: 'hard-ce', weight: 0.1 }, { kind: 'feature-mse', weight: 0.5, student: 'penultimate', teacher: 'hidden' }] };
 
-async function run(o: { epochs?: number; checkpointDir?: string; signal?: AbortSignal; onEpoch?: (r: EpochRecord) => void; nan?: boolean } = {}) {
+async function run(o: { epochs?: number; checkpointDir?: string; signal?: AbortSignal; onEpoch?: (r: EpochRecord) => void; nan?: boolean; clipGrad?: number } = {}) {
   const teacher = await loadLayersTeacher(await saveTinyModel({ inputShape: [8, 8, 1], classes: 3 }));
   const student = studentFamilies.get('mlp').build({ hidden: 12, depth: 1 }, io, train.seed);
   try {
     const r = await trainStudent({
-      student, teacher, data: bandDataset({ nan: o.nan ?? false }), loss, train: { ...train, epochs: o.epochs ?? train.epochs },
+      student, teacher, data: bandDataset({ nan: o.nan ?? false }), loss, train: { ...train, epochs: o.epochs ?? train.epochs, ...(o.clipGrad !== undefined ? { clipGrad: o.clipGrad } : {}) },
       checkpointDir: o.checkpointDir, log: silentLogger, quiet: true, ...(o.signal ? { signal: o.signal } : {}), ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
     });
     return { history: r.history, weights: student.getWeights().map((w) => Array.from(w.dataSync())), resumedFrom: r.resumedFrom };
@@ -108,6 +110,9 @@ test('the teacher terms reach the loss: at lr 0 a zero student reports T²·KL a
   close(await lossOf([{ kind: 'hard-ce', weight: 1 }]), ce);
   close(await lossOf([{ kind: 'soft-kl', weight: 0.5, temperature: T }, { kind: 'hard-ce', weight: 0.5 }]), 0.5 * T * T * kl + 0.5 * ce);
   assert.ok(Math.abs(T * T * kl - ce) > 0.5, 'the two terms are far apart, so dropping either shows');
+  // dist: the uniform student's probabilities have no spread across classes, and the fixed teacher's none across the
+  // batch, so both correlations are 0 (the ε, not 0/0) and the loss is T²·(1 + 1) = 8 at every step, gradients finite.
+  close(await lossOf([{ kind: 'dist', weight: 1, temperature: T }]), T * T * 2);
 });
 
 test('soft-kl alone pulls the student to the teacher, not the labels: a teacher always saying class 2', async () => {
@@ -138,4 +143,41 @@ test('hard-label training learns the bands (val accuracy well above chance)', as
   const r = await trainStudent({ student: m, data: bandDataset(), loss: { terms: [{ kind: 'hard-ce', weight: 1 }] }, train, log: silentLogger, quiet: true });
   assert.ok(r.history.at(-1)!.valAccuracy > 0.8, `val accuracy ${r.history.at(-1)!.valAccuracy}`);
   m.dispose();
+});
+
+// A loss term that is finite (and connected to the student's logits) for its first call and NaN from its second on.
+lossTerms.register({
+  name: 'nan-from-step-2',
+  description: 'test only',
+  params: z.object({}).strict(),
+  needsTeacher: false,
+  taps: () => ({ student: [], teacher: [] }),
+  create: () => {
+    let calls = 0;
+    return (s) => tf.mul(tf.mean(tf.square(s.logits)), ++calls >= 2 ? NaN : 1) as tf.Scalar;
+  },
+});
+
+test('a loss term that goes NaN stops training with the term named (and the finite ones not)', async () => {
+  const m = studentFamilies.get('mlp').build({ hidden: 12, depth: 1 }, io, 1);
+  try {
+    const terms = [{ kind: 'hard-ce', weight: 1 }, { kind: 'nan-from-step-2', weight: 0.5 }];
+    await assert.rejects(trainStudent({ student: m, data: bandDataset(), loss: { terms }, train: { ...train, epochs: 1 }, log: silentLogger, quiet: true }), (e: unknown) => {
+      assert.ok(e instanceof DivergedError);
+      assert.equal(e.step, 2);
+      assert.match(e.message, /loss is NaN at epoch 1, step 2\. The non-finite loss term: nan-from-step-2 = NaN\. Lower the learning rate/);
+      assert.doesNotMatch(e.message, /hard-ce/);
+      return true;
+    });
+  } finally {
+    m.dispose();
+  }
+});
+
+test('clipGrad: a threshold above every step\'s norm trains bit for bit as no clipping; a small one changes the weights', async () => {
+  const plain = await run({ epochs: 1 });
+  assert.deepEqual((await run({ epochs: 1, clipGrad: 1e30 })).weights, plain.weights);
+  const clipped = await run({ epochs: 1, clipGrad: 1e-3 });
+  assert.notDeepEqual(clipped.weights, plain.weights);
+  assert.ok(clipped.weights.every((w) => w.every(Number.isFinite)));
 });
