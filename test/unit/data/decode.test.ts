@@ -102,7 +102,7 @@ test('an unreadable file is an UnreadableImage naming it', async () => {
 test('header reader agrees with sharp metadata on grey, RGB, RGBA, palette, 16-bit, CMYK JPEG and WebP files', async () => {
   const dir = tmp();
   const px = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120];
-  const make = async (name: string, f: (s: sharp.Sharp) => sharp.Sharp, channels: 1 | 3 | 4 = 3) => {
+  const make = async (name: string, f: (s: ReturnType<typeof sharp>) => ReturnType<typeof sharp>, channels: 1 | 3 | 4 = 3) => {
     const raw = channels === 1 ? px.slice(0, 4) : channels === 4 ? [...px, 1, 2, 3, 4] : px;
     const file = join(dir, name);
     await f(sharp(Buffer.from(raw), { raw: { width: 2, height: 2, channels } })).toFile(file);
