@@ -11,6 +11,8 @@ export const RESIZE_MODES = ['crop', 'stretch'] as const;
 export const DECODE_CACHE_MODES = ['auto', 'memory', 'file', 'off'] as const;
 /** Where file-backed decode caches live unless `data.cacheDir` says otherwise (relative to the current directory). */
 export const DEFAULT_DECODE_CACHE_DIR = '.cache/edge-distill/decode';
+/** Decoded pixels up to this many bytes are held in memory by `decodeCache: auto` (2 GiB); more go to a file. */
+export const DEFAULT_DECODE_MEMORY_BUDGET = 2 * 1024 ** 3;
 
 /** Where the data comes from and how it is prepared. */
 export const DataConfig = z

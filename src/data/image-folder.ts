@@ -11,7 +11,7 @@ import { UserError } from '../core/errors.js';
 import type { Batch, Dataset, SplitName } from '../core/types.js';
 import type { Logger } from '../core/progress.js';
 import { permutation } from '../core/random.js';
-import { DEFAULT_DECODE_CACHE_DIR, type DECODE_CACHE_MODES } from '../config/schema.js';
+import { DEFAULT_DECODE_CACHE_DIR, DEFAULT_DECODE_MEMORY_BUDGET, type DECODE_CACHE_MODES } from '../config/schema.js';
 import { loadTf } from '../runtime/backend.js';
 import { splitIndices, splitOrder } from './in-memory.js';
 import { folderLayout, type FolderLayout } from './folder-layout.js';
@@ -20,9 +20,6 @@ import type { DecodeTarget, ResizeMode } from './decode.js';
 import { decodeCacheKey, decodePass, type DecodeReport } from './decode-cache.js';
 import { StreamPixels, type PixelStore } from './pixel-store.js';
 import { normalisePixels, pixelTable } from './normalise.js';
-
-/** Pixels up to this many bytes are held in memory by default (2 GiB); larger data goes to a decode-cache file. */
-export const DEFAULT_MEMORY_BUDGET = 2 * 1024 ** 3;
 
 export interface ImageFolderOptions {
   /** [h, w, c] every image is resized to (c = 1 grey, 3 RGB). */
@@ -41,7 +38,7 @@ export interface ImageFolderOptions {
   decodeCache?: (typeof DECODE_CACHE_MODES)[number];
   /** Directory of decode-cache files (default `.cache/edge-distill/decode` under the current directory). */
   cacheDir?: string;
-  /** Bytes of pixels held in memory at most (default {@link DEFAULT_MEMORY_BUDGET}). */
+  /** Bytes of pixels held in memory at most (default DEFAULT_DECODE_MEMORY_BUDGET, 2 GiB). */
   memoryBudget?: number;
   /** Images decoded at once (default 2 per core, at least 4). */
   concurrency?: number;
@@ -154,7 +151,7 @@ export class ImageFolderDataset implements Dataset {
       const r = await decodePass(layout.files, {
         target, mode, strict, listing, quiet, concurrency,
         cacheDir: resolve(opts.cacheDir ?? DEFAULT_DECODE_CACHE_DIR),
-        memoryBudget: opts.memoryBudget ?? DEFAULT_MEMORY_BUDGET,
+        memoryBudget: opts.memoryBudget ?? DEFAULT_DECODE_MEMORY_BUDGET,
         label: spec,
         ...(opts.log ? { log: opts.log } : {}),
       });

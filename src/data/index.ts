@@ -9,7 +9,7 @@ import { ImageFolderDataset, type ImageFolderOptions, type UnlabeledOptions } fr
 import { isPartsSpec } from './folder-layout.js';
 import { openUnlabeled } from './unlabeled.js';
 
-export { ImageFolderDataset, DEFAULT_MEMORY_BUDGET, type ImageFolderOptions, type UnlabeledOptions } from './image-folder.js';
+export { ImageFolderDataset, type ImageFolderOptions, type UnlabeledOptions } from './image-folder.js';
 export { openUnlabeled } from './unlabeled.js';
 export type { DecodeReport } from './decode-cache.js';
 
