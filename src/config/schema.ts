@@ -1,18 +1,43 @@
 import { z } from 'zod';
 import { BACKEND_CHOICES } from '../runtime/backend.js';
 
+/** How image folders are resized to the input shape: `crop` keeps the aspect ratio and cuts the centre, `stretch` does not. */
+export const RESIZE_MODES = ['crop', 'stretch'] as const;
+/**
+ * Where image folders keep their decoded pixels (uint8, decoded and resized once): `auto` in memory when they fit
+ * the memory budget, else in a file under `cacheDir`; `memory`; `file` (kept, so later runs, export and bench skip
+ * decoding); `off` decodes every batch of every epoch (the old way).
+ */
+export const DECODE_CACHE_MODES = ['auto', 'memory', 'file', 'off'] as const;
+/** Where file-backed decode caches live unless `data.cacheDir` says otherwise (relative to the current directory). */
+export const DEFAULT_DECODE_CACHE_DIR = '.cache/edge-distill/decode';
+/** Decoded pixels up to this many bytes are held in memory by `decodeCache: auto` (2 GiB); more go to a file. */
+export const DEFAULT_DECODE_MEMORY_BUDGET = 2 * 1024 ** 3;
+
 /** Where the data comes from and how it is prepared. */
 export const DataConfig = z
   .object({
-    /** `mnist`, `idx:DIR` or an image folder path. */
+    /**
+     * `mnist`, `idx:DIR`, an image folder path (class sub-folders, or train/ and test/ [and val/] folders of class
+     * sub-folders), `train=DIR,test=DIR[,val=DIR]`, or `unlabeled:DIR` (images without classes).
+     */
     spec: z.string().min(1).default('mnist'),
     /** Seed of the train/val/test split. */
     seed: z.number().int().default(1234),
-    /** For image folders: [h, w, c] images are resized to (defaults to the teacher's input shape). */
+    /**
+     * For image folders: [h, w, c] images are resized to, c = 1 (grey) or 3 (RGB); defaults to the teacher's input
+     * shape. A run should record the shape it used here, so its config.json reopens the same data.
+     */
     inputShape: z.array(z.number().int().positive()).length(3).optional(),
+    /** For image folders: aspect-preserving resize and centre crop (`crop`), or the old stretch to the shape. */
+    resize: z.enum(RESIZE_MODES).default('crop'),
+    /** For image folders: where the decoded pixels are kept (see DECODE_CACHE_MODES). */
+    decodeCache: z.enum(DECODE_CACHE_MODES).default('auto'),
+    /** Directory of file-backed decode caches (default DEFAULT_DECODE_CACHE_DIR under the current directory). */
+    cacheDir: z.string().min(1).optional(),
     mean: z.array(z.number()).optional(),
     std: z.array(z.number().positive()).optional(),
-    /** Refuse unreadable images instead of skipping them. */
+    /** Refuse unreadable, CMYK and 16-bit images (naming the file) instead of skipping or converting them. */
     strict: z.boolean().default(false),
     /** Use at most this many training samples (quick runs, tests). */
     trainLimit: z.number().int().positive().optional(),

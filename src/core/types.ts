@@ -18,7 +18,7 @@ export interface IOSpec {
   numClasses: number;
 }
 
-/** A batch: images NHWC float32 in the dataset's normalisation, labels as int32 class ids. */
+/** A batch: images NHWC float32 in the dataset's normalisation, labels as int32 class ids (-1: unlabeled). */
 export interface Batch {
   x: tf.Tensor4D;
   y: tf.Tensor1D;
@@ -28,9 +28,14 @@ export interface Batch {
 
 export type SplitName = 'train' | 'val' | 'test';
 
-/** A labelled image dataset split into train/val/test. */
+/** An image dataset split into train/val/test, labelled unless `labeled` is false. */
 export interface Dataset {
   name: string;
+  /**
+   * False for images without labels (e.g. openUnlabeled in src/data): numClasses 0, no class names, every label -1.
+   * Absent means labelled.
+   */
+  labeled?: boolean;
   /** [h, w, c] */
   inputShape: number[];
   numClasses: number;

@@ -5,12 +5,12 @@ import { numberFlag } from '../command.js';
 import { readJsonFile } from '../../config/load.js';
 import { parseFeatureFlag, parseLossFlag, parseParamsFlag, setPath } from '../flags.js';
 import { UserError } from '../../core/errors.js';
-import { STUDENT_WEIGHT_MODES, CACHE_DEFAULTS, DATA_DEFAULTS, DEFAULT_LOSS, DEFAULT_RECIPE, DEFAULT_TUNE_SEEDS, DEFAULT_TUNE_TRIALS, STUDENT_DEFAULTS, TRAIN_DEFAULTS } from '../../config/schema.js';
+import { STUDENT_WEIGHT_MODES, CACHE_DEFAULTS, DATA_DEFAULTS, DECODE_CACHE_MODES, DEFAULT_DECODE_CACHE_DIR, DEFAULT_DECODE_MEMORY_BUDGET, RESIZE_MODES, DEFAULT_LOSS, DEFAULT_RECIPE, DEFAULT_TUNE_SEEDS, DEFAULT_TUNE_TRIALS, STUDENT_DEFAULTS, TRAIN_DEFAULTS } from '../../config/schema.js';
 import { BACKEND_CHOICES } from '../../runtime/backend.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
 /** Flags that shape the config (as opposed to where the run goes). */
-export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'train-limit', 'student', 'student-input', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'clip-grad', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
+export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'resize', 'decode-cache', 'train-limit', 'student', 'student-input', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'clip-grad', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
 
 /** Sets `c.cache` from --cache DIR / --no-cache / --cache-dtype (also on --resume: where outputs come from may change). */
 export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, unknown>): Record<string, unknown> {
@@ -31,6 +31,8 @@ export async function configFromFlags(v: Record<string, unknown>): Promise<Recor
   applyTeacherFlags(c, v);
   if (v.data !== undefined) setPath(c, ['data', 'spec'], String(v.data));
   if (v.strict) setPath(c, ['data', 'strict'], true);
+  if (v.resize !== undefined) setPath(c, ['data', 'resize'], String(v.resize));
+  if (v['decode-cache'] !== undefined) setPath(c, ['data', 'decodeCache'], String(v['decode-cache']));
   const limit = numberFlag(v, 'train-limit', { min: 1, integer: true });
   if (limit !== undefined) setPath(c, ['data', 'trainLimit'], limit);
   if (v.student !== undefined) {
@@ -131,8 +133,10 @@ export const command: Command = {
     'no-cache': { type: 'boolean', description: 'run the teacher on every batch instead of caching its outputs' },
     'rebuild-cache': { type: 'boolean', description: 'recompute the teacher cache even if one is there' },
     'cache-dtype': { type: 'string', description: `dtype of cached features: float32 | float16 (default ${CACHE_DEFAULTS.dtype}; logits stay float32)`, valueName: 'D' },
-    data: { type: 'string', description: `mnist | idx:DIR | image folder (one sub-folder per class) (default ${DATA_DEFAULTS.spec})`, valueName: 'SPEC' },
-    strict: { type: 'boolean', description: 'refuse unreadable images instead of skipping them' },
+    data: { type: 'string', description: `mnist | idx:DIR | image folder (one sub-folder per class, or train/ and test/ [val/] folders of them) | train=DIR,test=DIR[,val=DIR] (default ${DATA_DEFAULTS.spec})`, valueName: 'SPEC' },
+    strict: { type: 'boolean', description: 'refuse unreadable, CMYK and 16-bit images instead of skipping or converting them' },
+    resize: { type: 'string', description: `image folders: ${RESIZE_MODES.join(' | ')} (crop: keep the aspect ratio and cut the centre; stretch: ignore it) (default ${DATA_DEFAULTS.resize})`, valueName: 'MODE' },
+    'decode-cache': { type: 'string', description: `image folders: where decoded pixels are kept: ${DECODE_CACHE_MODES.join(' | ')} (auto: memory up to ${DEFAULT_DECODE_MEMORY_BUDGET / 1024 ** 3} GiB, else a file under ${DEFAULT_DECODE_CACHE_DIR}; file: kept for later runs; off: decode every epoch) (default ${DATA_DEFAULTS.decodeCache})`, valueName: 'WHERE' },
     'train-limit': { type: 'string', description: 'use at most N training samples', valueName: 'N' },
     student: { type: 'string', description: `student family: cnn | dsconv | mlp | vgg (default ${STUDENT_DEFAULTS.family}), or PATH/model.json: your own tfjs LayersModel`, valueName: 'FAMILY|PATH' },
     'student-input': { type: 'string', description: "the student's own input size HxW (or HxWxC): it sees each image resized from the teacher's size; export and bench use it (default: the teacher's)", valueName: 'HxW' },

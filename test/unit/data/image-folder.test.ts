@@ -47,7 +47,7 @@ test('image folder: a corrupt image is skipped with a count, or refused under st
   const root = await folder({ a: [10, 20, 30], b: [200, 210, 220] });
   writeFileSync(join(root, 'a', 'broken.png'), 'not a png');
   const warnings: string[] = [];
-  const d = await ImageFolderDataset.open(root, { inputShape: [4, 4, 1], log: { info: () => {}, warn: (m) => warnings.push(m) } });
+  const d = await ImageFolderDataset.open(root, { inputShape: [4, 4, 1], quiet: true, log: { info: () => {}, warn: (m) => warnings.push(m) } });
   assert.equal(d.size('train') + d.size('val') + d.size('test'), 6);
   assert.match(warnings[0]!, /skipped 1 unreadable image/);
   await assert.rejects(ImageFolderDataset.open(root, { inputShape: [4, 4, 1], strict: true }), (e: unknown) => e instanceof UserError && /broken.png: cannot be decoded/.test(e.message));
