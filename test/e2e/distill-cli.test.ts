@@ -80,7 +80,7 @@ test('bad input: empty image folder, one class only, corrupt image under --stric
 test('bad input: unknown family or loss term, impossible budget, bad flag values', async () => {
   const out = join(base, 'bad4');
   await expectUserError(['distill', '--teacher', teacher, '--student', 'resnet', '--out', out], /unknown student family: "resnet". Must be one of \[cnn, dsconv, mlp, vgg\]/, out);
-  await expectUserError(['distill', '--teacher', teacher, '--loss', 'soft-kl=1,kd=2', '--out', out], /unknown loss term: "kd". Must be one of \[soft-kl, hard-ce, feature-mse\]/, out);
+  await expectUserError(['distill', '--teacher', teacher, '--loss', 'soft-kl=1,kd=2', '--out', out], /unknown loss term: "kd". Must be one of \[soft-kl, hard-ce, feature-mse, dkd, dist\]/, out);
   await expectUserError(['distill', '--teacher', teacher, '--student', 'mlp', '--max-bytes', '100', '--out', out], /--max-bytes 100: no mlp student fits; the smallest .* needs 25480 bytes/, out);
   await expectUserError(['distill', '--teacher', teacher, '--epochs', 'many', '--out', out], /--epochs many: expected an integer/, out);
   await expectUserError(['distill', '--teacher', teacher, '--bogus', '--out', out], /Unknown option '--bogus'/, out);
