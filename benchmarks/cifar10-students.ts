@@ -59,7 +59,8 @@ const quiet = !process.stderr.isTTY;
 // 1/255 for bytes, which the data layer has already applied).
 const teacher = { path: join(TEACHER_DIR, 'teacher.onnx'), layout: 'nchw', output: teacherJson.logits, preprocess: { mean: teacherJson.mean, std: teacherJson.std } };
 const base = {
-  data: { spec: dataDir, seed: 1234 },
+  // Decoded once into a file every row (and export and bench) reuses.
+  data: { spec: dataDir, seed: 1234, decodeCache: 'file', cacheDir: join(out, 'decode-cache') },
   student: { family: 'cnn', maxBytes: budget, weights: 'float32' },
   train: { epochs, batchSize: 64, seed },
   // One cache of the teacher's logits serves every distilled row.
