@@ -83,6 +83,12 @@ test('the teacher sees the augmented batch: with flip=1 every image it gets is t
   }
   assert.equal(seen.length, 2);
   assert.deepEqual(seen, want);
+  // A student with its own smaller input gets the augmented batch resized; the teacher still the augmented 8x8 one.
+  const small = studentFamilies.get('mlp').build({ hidden: 12, depth: 1 }, { inputShape: [4, 4, 1], numClasses: 3 }, 1);
+  const seenSmall: number[][] = [];
+  await trainStudent({ student: small, teacherOutputs: recordingTeacher(seenSmall), data, loss: { terms: [{ kind: 'soft-kl', weight: 1, temperature: 1 }] }, train: { ...train, epochs: 1, augment: parseAugmentSpec('flip=1') }, trainLimit: LIMIT, studentInput: [4, 4, 1], log: silentLogger, quiet: true });
+  small.dispose();
+  assert.deepEqual(seenSmall, want);
   assert.notDeepEqual(seen[0], want[0]!.map((_, i) => want[0]![i - (i % 8) + 7 - (i % 8)]), 'the images are not symmetric, so a missing flip shows');
 });
 
