@@ -107,6 +107,12 @@ export const DEFAULT_LEARNING_RATE = DEFAULT_RECIPE.learningRate;
 /** Peak learning rate of train-teacher (not searched; the teachers in the benchmarks were trained with it). */
 export const TEACHER_LEARNING_RATE = 2e-3;
 
+/**
+ * One op of `train.augment` as config.json records it: its name and every parameter, defaults filled in (the ops and
+ * their parameters: src/data/augment/).
+ */
+export const AugmentOpConfig = z.object({ op: z.string().min(1) }).catchall(z.unknown());
+
 export const TrainConfig = z
   .object({
     epochs: z.number().int().positive().default(5),
@@ -119,6 +125,11 @@ export const TrainConfig = z
     backend: z.enum(BACKEND_CHOICES).default('auto'),
     /** Clip the global L2 norm of the gradients to this before each update (torch's clip_grad_norm_); absent: no clipping. */
     clipGrad: z.number().positive().optional(),
+    /**
+     * Augmentation of each training batch, in order (`--augment crop,flip,mixup`); teacher and student see the same
+     * augmented images, so the teacher runs live. Empty: none.
+     */
+    augment: z.array(AugmentOpConfig).default([]),
   })
   .strict();
 
@@ -220,6 +231,7 @@ export type DataSpec = Pick<DataConfig, 'spec' | 'seed'> & Partial<Omit<DataConf
 export type StudentConfig = z.infer<typeof StudentConfig>;
 export type LossConfig = z.infer<typeof LossConfig>;
 export type TrainConfig = z.infer<typeof TrainConfig>;
+export type AugmentOpConfig = z.infer<typeof AugmentOpConfig>;
 export type DistillConfig = z.infer<typeof DistillConfig>;
 export type TeacherConfig = z.infer<typeof TeacherConfig>;
 export type TeacherConfigInput = z.input<typeof TeacherConfig>;

@@ -80,6 +80,15 @@ export interface StudentFamily<P = unknown> extends Named {
   describe(p: P): string;
 }
 
+/**
+ * How a batch's images were mixed in pairs (mixup, cutmix: src/data/augment/): image i is `lambda[i]` of itself and
+ * `1 − lambda[i]` of image `perm[i]`, so its label is mixed the same way.
+ */
+export interface LabelMix {
+  perm: Int32Array;
+  lambda: Float32Array;
+}
+
 /** A weighted term of the distillation loss. */
 export interface LossTerm<P = unknown> extends Named {
   name: string;
@@ -90,8 +99,12 @@ export interface LossTerm<P = unknown> extends Named {
   needsTeacher: boolean;
   /** Student features this term needs, and teacher features (by tap name). */
   taps(p: P): { student: string[]; teacher: string[] };
-  /** The term's value on a batch (unweighted). Must be called inside tf.tidy / a gradient function. */
-  create(p: P, ctx: LossContext): (s: Outputs, t: Outputs | undefined, labels: tf.Tensor1D) => tf.Scalar;
+  /**
+   * The term's value on a batch (unweighted). Must be called inside tf.tidy / a gradient function. `mix`: the batch's
+   * images were mixed in pairs, so a term reading the labels mixes them too (teacher terms need nothing: the teacher
+   * saw the same mixed images).
+   */
+  create(p: P, ctx: LossContext): (s: Outputs, t: Outputs | undefined, labels: tf.Tensor1D, mix?: LabelMix) => tf.Scalar;
 }
 
 /** What a loss term may need to build itself (e.g. trainable adapters). */

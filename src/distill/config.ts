@@ -4,6 +4,7 @@ import type { Logger } from '../core/progress.js';
 import { DEFAULT_FEATURE_TERM, DEFAULT_RECIPE, DistillConfig } from '../config/schema.js';
 import { validate } from '../config/load.js';
 import { openDataset } from '../data/index.js';
+import { resolveAugment } from '../data/augment/index.js';
 import { studentFamilies } from '../students/index.js';
 import { parseLossTerms } from '../losses/index.js';
 import type { Recipe } from '../tune/space.js';
@@ -12,8 +13,10 @@ import type { Recipe } from '../tune/space.js';
 export function resolveDistillConfig(config: unknown, source = 'config'): DistillConfig {
   const c = validate(DistillConfig, config, source);
   // Unknown terms / bad params fail here, before anything runs; each term is recorded with its params' defaults
-  // filled in, so config.json holds the temperature (and every other term setting) the trainer uses.
+  // filled in, so config.json holds the temperature (and every other term setting) the trainer uses; so is each
+  // augmentation op.
   c.loss = { terms: parseLossTerms(c.loss, `${source}: loss`).map((p) => ({ kind: p.term.name, weight: p.weight, ...(p.params as object) })) };
+  c.train.augment = resolveAugment(c.train.augment, (i, op) => `${source}: train.augment.${i} (${op})`);
   if (!c.student.model) studentFamilies.get(c.student.family);
   return c;
 }

@@ -21,6 +21,7 @@ import { loadFileStudent } from '../students/file-student.js';
 import { loadTeacher } from '../teachers/index.js';
 import type { TeacherOutputs } from '../teachers/outputs.js';
 import { checkLossShapes, teacherTapsOf } from '../train/loss-check.js';
+import { checkMixedLabels } from '../train/augment-check.js';
 import { applyTargetBudget } from '../sizing/target-budget.js';
 import { latencySizedParams } from '../sizing/distill-step.js';
 import { resolveDistillConfig, openConfiguredData, withDefaultFeatureTerm } from './config.js';
@@ -99,6 +100,7 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
       checkTeacherData(teacher, data);
       await probeOnData(teacher, data);
     }
+    checkMixedLabels(c.train.augment, data, c.loss);
     const family = c.student.model ? await loadFileStudent(c.student.model, c.student.modelWeights) : studentFamilies.get(c.student.family);
     // The student's own input size (--student-input): recorded as [h, w, c]; it sees the teacher's images resized.
     const studentShape = studentInputShape(data.inputShape, c.student.inputShape);

@@ -1,4 +1,5 @@
 /** Where the student's teacher targets come from during training: a teacher cache, or the teacher run live. */
+import { UserError } from '../core/errors.js';
 import type { Dataset } from '../core/types.js';
 import type { Logger } from '../core/progress.js';
 import type { DistillConfig } from '../config/schema.js';
@@ -19,12 +20,19 @@ export interface TeacherOutputPlan {
 
 /**
  * Decides whether the run caches the teacher's outputs, and checks an existing cache (a shared one, or a resumed
- * run's) against this teacher, data and taps, so a mismatch stops the run before its directory is touched.
+ * run's) against this teacher, data and taps, so a mismatch stops the run before its directory is touched. With
+ * augmentation the teacher runs live, and a cache asked for explicitly (`--cache DIR`, cache.use `on`) is refused.
  */
 export async function planTeacherOutputs(o: { c: DistillConfig; teacher: ModelTeacher; data: Dataset; out: string; lossTaps: string[]; needsTeacher: boolean; resume: boolean; rebuild: boolean }): Promise<TeacherOutputPlan> {
   // Tuning tries recipes whose feature term taps the teacher's `penultimate` (when it has one): cache that too.
   const taps = o.c.tune && o.teacher.tapNames().includes('penultimate') ? [...new Set([...o.lossTaps, 'penultimate'])] : o.lossTaps;
-  const decision = cacheDecision(o.c, o.data, o.needsTeacher || Boolean(o.c.tune));
+  const readsTeacher = o.needsTeacher || Boolean(o.c.tune);
+  // Augmented batches are new images every step, and the teacher must see each one: a cache holds the stored images'.
+  const augmented = readsTeacher && o.c.train.augment.length > 0;
+  if (augmented && o.c.cache.use === 'on') {
+    throw new UserError(`--cache${o.c.cache.dir ? ` ${o.c.cache.dir}` : ''}: a teacher cache holds the teacher's outputs for the stored images, but --augment gives teacher and student new images every step; drop --cache (the teacher then runs live on each augmented batch) or drop --augment`);
+  }
+  const decision = augmented ? { use: false, why: 'off: --augment makes new images every step, so the teacher runs on each augmented batch' } : cacheDecision(o.c, o.data, readsTeacher);
   const { dir, shared } = cacheDirFor(o.c, o.out);
   if (decision.use) {
     // A fresh run starts from an empty directory, so only a shared cache or a resumed run's can be there already.

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { LossTerm } from '../core/types.js';
 import { standardizeLogits } from './standardize.js';
+import { dominantLabels } from './label-mix.js';
 
 const Params = z
   .object({
@@ -56,15 +57,19 @@ export function dkd(
   });
 }
 
-/** Loss term `dkd`: {@link dkd} with parameters `alpha` (1), `beta` (8), `temperature` (4), `standardize` (false). */
+/**
+ * Loss term `dkd`: {@link dkd} with parameters `alpha` (1), `beta` (8), `temperature` (4), `standardize` (false). On
+ * images mixed in pairs its target class is the dominant image's label ({@link dominantLabels}): TCKD and NCKD are
+ * split around one class, and a mixed image has no single one.
+ */
 export const dkdTerm: LossTerm<Params> = {
   name: 'dkd',
   description: 'α·TCKD + β·NCKD: target-class and non-target KL at T, × T² (Zhao et al., Decoupled KD, CVPR 2022)',
   params: Params,
   needsTeacher: true,
   taps: () => ({ student: [], teacher: [] }),
-  create: (p) => (s, t, labels) => {
+  create: (p) => (s, t, labels, mix) => {
     if (!t) throw new Error('dkd needs teacher outputs');
-    return dkd(s.logits, t.logits, labels, p);
+    return mix ? tf.tidy(() => dkd(s.logits, t.logits, dominantLabels(labels, mix), p)) : dkd(s.logits, t.logits, labels, p);
   },
 };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRegistry } from '../core/registry.js';
-import type { LossContext, LossTerm, Outputs } from '../core/types.js';
+import type { LabelMix, LossContext, LossTerm, Outputs } from '../core/types.js';
 import type { LossConfig } from '../config/schema.js';
 import { validate } from '../config/load.js';
 import { softKlTerm } from './soft-kl.js';
@@ -23,8 +23,11 @@ export interface CombinedLoss {
   taps: { student: string[]; teacher: string[] };
   /** True when some term reads teacher outputs. */
   needsTeacher: boolean;
-  /** Σ_k w_k · term_k(s, t, y) and each term's unweighted value (scalars; call inside a gradient function). */
-  compute(s: Outputs, t: Outputs | undefined, labels: tf.Tensor1D): { total: tf.Scalar; parts: Record<string, tf.Scalar> };
+  /**
+   * Σ_k w_k · term_k(s, t, y) and each term's unweighted value (scalars; call inside a gradient function). `mix`: the
+   * images were mixed in pairs (mixup, cutmix), so the terms that read labels mix them too.
+   */
+  compute(s: Outputs, t: Outputs | undefined, labels: tf.Tensor1D, mix?: LabelMix): { total: tf.Scalar; parts: Record<string, tf.Scalar> };
 }
 
 /** Resolves each term's params (`loss.terms[i]: message` on bad ones) and builds the weighted sum. */
@@ -45,12 +48,12 @@ export function buildLoss(config: LossConfig, ctx: LossContext): CombinedLoss {
   return {
     taps,
     needsTeacher: parsed.some((p) => p.term.needsTeacher && p.weight > 0),
-    compute(s, t, labels) {
+    compute(s, t, labels, mix) {
       const parts: Record<string, tf.Scalar> = {};
       let total: tf.Scalar = tf.scalar(0);
       for (const f of fns) {
         if (f.weight === 0) continue;
-        const v = f.fn(s, t, labels);
+        const v = f.fn(s, t, labels, mix);
         parts[f.key] = v;
         total = tf.add(total, tf.mul(v, f.weight));
       }

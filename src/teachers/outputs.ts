@@ -9,6 +9,8 @@ import type { Batch, Outputs, Teacher } from '../core/types.js';
 export interface TeacherOutputs {
   /** For logs: "live onnx teacher", "teacher cache DIR (float16 features)". */
   readonly description: string;
+  /** True when outputs are looked up by sample index (a cache): they are the un-augmented images' outputs. */
+  readonly byIndex?: boolean;
   /** Shapes of the taps without the batch dimension; a tap the source cannot give is a UserError. */
   tapShapes(taps: readonly string[]): Promise<Record<string, number[]>>;
   /** The teacher's logits and taps for `batch` (tensors belong to the caller). */

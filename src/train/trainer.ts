@@ -10,6 +10,8 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
 import { liveTeacherOutputs, type TeacherOutputs } from '../teachers/outputs.js';
 import { resizeImages, studentView } from '../data/student-view.js';
+import { buildAugment } from '../data/augment/index.js';
+import { checkAugment } from './augment-check.js';
 
 /** One epoch's record in metrics.json. */
 export interface EpochRecord {
@@ -76,9 +78,10 @@ async function nonFiniteTerms(parts: Record<string, tf.Scalar>): Promise<string[
 /**
  * Trains `student` with the combined loss against `teacher` on `data`: Adam, cosine schedule with warm-up, seeded
  * shuffling (epoch e uses seed+e, so a resumed run sees the same order), a checkpoint after every epoch, and
- * per-epoch validation; with `train.clipGrad`, the gradients' global norm is clipped before each update. A non-finite
- * loss stops with a DivergedError naming epoch, step and the terms that went non-finite; the last good checkpoint
- * stays.
+ * per-epoch validation; with `train.clipGrad`, the gradients' global norm is clipped before each update. With
+ * `train.augment`, each batch is augmented (seeded by seed, epoch and step, so a resumed run replays it) before teacher
+ * and student see it, and labels mixed with the images reach the loss. A non-finite loss stops with a DivergedError
+ * naming epoch, step and the terms that went non-finite; the last good checkpoint stays.
  */
 export async function trainStudent(input: TrainInput): Promise<TrainResult> {
   const { student, teacher, data, train, log } = input;
@@ -112,6 +115,9 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
   }
   const loss = buildLoss(lossCfg, ctx);
   if (loss.needsTeacher && !source) throw new UserError('the loss has teacher terms (soft-kl / feature-mse) but no teacher was given; pass --teacher or use --loss hard-ce=1');
+  // Each batch is augmented before the teacher and the student see it, so both see the same images.
+  const augment = buildAugment(train.augment ?? []);
+  if (augment) checkAugment({ augment: augment.ops, data, loss: lossCfg, needsTeacher: loss.needsTeacher, byIndex: source?.byIndex });
   for (const t of loss.taps.student) if (!studentTaps.has(t)) studentTaps.set(t, studentTap(student, t));
   const tapNames = [...studentTaps.keys()];
   const head = tapNames.length === 0 ? student : tf.model({ inputs: student.inputs, outputs: [student.outputs[0]!, ...tapNames.map((n) => studentTaps.get(n)!)] });
@@ -158,6 +164,11 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
         break;
       }
       lr = cosineWithWarmup(adam.step, totalSteps, train.learningRate, warmup, train.minLrFactor);
+      const aug = augment?.apply(tf, b.x, { seed: train.seed, epoch, step: steps });
+      if (aug) {
+        b.x.dispose();
+        b.x = aug.x;
+      }
       const tOut: Outputs | undefined = loss.needsTeacher ? await source!.forBatch(b, loss.taps.teacher) : undefined;
       const sx = studentSize ? resizeImages(tf, b.x, studentSize) : b.x;
       // Each term's value is kept past the gradient's tidy, to name the one that went non-finite if the total does.
@@ -167,7 +178,7 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
         const arr = Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
         const features: Record<string, tf.Tensor> = {};
         tapNames.forEach((n, i) => (features[n] = arr[i + 1]!));
-        const r = loss.compute({ logits: arr[0]!, features }, tOut, b.y);
+        const r = loss.compute({ logits: arr[0]!, features }, tOut, b.y, aug?.mix);
         parts = r.parts;
         Object.values(parts).forEach((p) => tf.keep(p));
         return r.total;

@@ -1,5 +1,7 @@
 import { runPaths } from '../../run-dir/layout.js';
 import { parseStudentInput } from '../../data/student-view.js';
+import { augmentOps, parseAugmentSpec } from '../../data/augment/index.js';
+import { applyRecipe, RECIPES } from '../../config/recipes.js';
 import type { Command } from '../command.js';
 import { numberFlag } from '../command.js';
 import { readJsonFile } from '../../config/load.js';
@@ -10,7 +12,7 @@ import { BACKEND_CHOICES } from '../../runtime/backend.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
 /** Flags that shape the config (as opposed to where the run goes). */
-export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'resize', 'decode-cache', 'train-limit', 'student', 'student-input', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'epochs', 'batch-size', 'lr', 'warmup', 'clip-grad', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
+export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'resize', 'decode-cache', 'train-limit', 'student', 'student-input', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'recipe', 'augment', 'unlabeled', 'epochs', 'batch-size', 'lr', 'warmup', 'clip-grad', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
 
 /** Sets `c.cache` from --cache DIR / --no-cache / --cache-dtype (also on --resume: where outputs come from may change). */
 export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, unknown>): Record<string, unknown> {
@@ -24,10 +26,11 @@ export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, un
   return c;
 }
 
-/** Builds a distill config from `-c FILE` and flags (flags win). */
+/** Builds a distill config from `-c FILE`, `--recipe` over it, and the other flags (flags win). */
 export async function configFromFlags(v: Record<string, unknown>): Promise<Record<string, unknown>> {
   const c = (v.config ? structuredClone(await readJsonFile(String(v.config), 'pipeline config')) : {}) as Record<string, unknown>;
   if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new UserError(`${String(v.config)}: expected a JSON object`);
+  if (v.recipe !== undefined) applyRecipe(c, String(v.recipe));
   applyTeacherFlags(c, v);
   if (v.data !== undefined) setPath(c, ['data', 'spec'], String(v.data));
   if (v.strict) setPath(c, ['data', 'strict'], true);
@@ -68,6 +71,7 @@ export async function configFromFlags(v: Record<string, unknown>): Promise<Recor
     const n = numberFlag(v, flag, o);
     if (n !== undefined) setPath(c, path, n);
   };
+  if (v.augment !== undefined) setPath(c, ['train', 'augment'], parseAugmentSpec(String(v.augment)));
   num('epochs', ['train', 'epochs'], { min: 1, integer: true });
   num('batch-size', ['train', 'batchSize'], { min: 1, integer: true });
   num('lr', ['train', 'learningRate'], { min: 0 });
@@ -150,6 +154,8 @@ export const command: Command = {
     loss: { type: 'string', description: `weighted loss terms (default ${DEFAULT_LOSS.terms.map((t) => `${t.kind}=${t.weight}`).join(',')}, plus feature-mse ${DEFAULT_RECIPE.featureWeight} between penultimate layers when the teacher has one)`, valueName: 'TERM=W,...' },
     temperature: { type: 'string', description: `soft-kl temperature (default ${DEFAULT_RECIPE.temperature})`, valueName: 'T' },
     feature: { type: 'string', multiple: true, description: 'feature-mse term student:LAYER=teacher:LAYER[@WEIGHT] (repeatable)', valueName: 'MAP' },
+    recipe: { type: 'string', description: `a published recipe's settings, under the other flags: ${RECIPES.map((r) => `${r.name}: ${r.description}`).join('; ')}`, valueName: 'NAME' },
+    augment: { type: 'string', description: `augment each training batch, ops in order: ${augmentOps.names().join(' | ')}; NAME=V sets its main parameter, NAME:KEY=V others (e.g. crop,flip,mixup=0.2); teacher and student see the same images, so the teacher runs live (default none)`, valueName: 'OPS' },
     epochs: { type: 'string', description: `training epochs (default ${TRAIN_DEFAULTS.epochs})`, valueName: 'N' },
     'batch-size': { type: 'string', description: `batch size (default ${TRAIN_DEFAULTS.batchSize})`, valueName: 'N' },
     lr: { type: 'string', description: `peak learning rate of Adam (default ${TRAIN_DEFAULTS.learningRate})`, valueName: 'LR' },

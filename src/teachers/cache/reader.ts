@@ -51,6 +51,7 @@ export async function verifyShards(dir: string, index: CacheIndex, flag = '--cac
  */
 export class CacheReader implements TeacherOutputs {
   readonly description: string;
+  readonly byIndex = true;
   private readonly rowOf: Int32Array;
   private readonly shardOf: Int32Array;
   private readonly fds = new Map<number, number>();
