@@ -1,6 +1,6 @@
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/progress.js';
-import { openDataset } from '../data/index.js';
+import { openDataConfig } from '../data/index.js';
 import type { DataSpec } from '../config/schema.js';
 import type { TestData } from './types.js';
 import { loadTf } from '../runtime/backend.js';
@@ -11,14 +11,7 @@ import { resizeImages, studentInputShape } from '../data/student-view.js';
  * the stored order, so every runtime predicts the same images.
  */
 export async function loadTestData(data: DataSpec, opts: { limit?: number; log?: Logger } = {}): Promise<TestData & { spec: string; name: string }> {
-  const ds = await openDataset(data.spec, {
-    seed: data.seed,
-    ...(data.inputShape ? { inputShape: data.inputShape } : {}),
-    ...(data.mean ? { mean: data.mean } : {}),
-    ...(data.std ? { std: data.std } : {}),
-    ...(data.strict !== undefined ? { strict: data.strict } : {}),
-    ...(opts.log ? { log: opts.log } : {}),
-  });
+  const ds = await openDataConfig(data, { ...(opts.log ? { log: opts.log } : {}) });
   const total = ds.size('test');
   if (total === 0) throw new UserError(`data ${data.spec}: the test split is empty; the bench measures accuracy on it`);
   const n = Math.min(total, opts.limit ?? Infinity);

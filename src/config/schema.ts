@@ -41,6 +41,8 @@ export const DataConfig = z
     strict: z.boolean().default(false),
     /** Use at most this many training samples (quick runs, tests). */
     trainLimit: z.number().int().positive().optional(),
+    /** A folder of images without classes trained on next to `spec`'s labelled data (`--unlabeled DIR`). */
+    unlabeled: z.string().min(1).optional(),
   })
   .strict();
 

@@ -36,6 +36,8 @@ export interface Dataset {
    * Absent means labelled.
    */
   labeled?: boolean;
+  /** True when the train split mixes labelled samples with unlabeled ones (label -1), e.g. `--unlabeled DIR`. */
+  partialLabels?: boolean;
   /** [h, w, c] */
   inputShape: number[];
   numClasses: number;
@@ -115,6 +117,8 @@ export interface LossContext {
   shapeOf(side: 'student' | 'teacher', tap: string): number[];
   numClasses: number;
   seed: number;
+  /** Some training samples carry no label (-1, unlabeled images next to labelled data): label terms skip them. */
+  partialLabels?: boolean;
 }
 
 /** Weight precision of an exported artifact. */

@@ -21,8 +21,8 @@ function ranges(from: number, to: number, n: number): { a: [number, number]; b: 
 }
 
 /**
- * The union of `labeled`'s train split and `unlabeled`'s (index k < L: the labelled sample k; L + j: unlabeled image j),
- * with `labeled`'s val and test. In stored order the labelled samples come first, then the unlabeled ones (so a
+ * The union of `labeled`'s train split and `unlabeled`'s (positions 0..L−1 the labelled samples, then the unlabeled
+ * ones; unlabeled ids shifted past the labelled data's), with `labeled`'s val and test. In stored order the labelled samples come first, then the unlabeled ones (so a
  * teacher cache keyed by index covers both); shuffled, every batch holds both in proportion, each source in its own
  * seeded order.
  */
@@ -31,18 +31,22 @@ export function withUnlabeled(tf: typeof tfType, labeled: Dataset, unlabeled: Da
   if (a.join() !== b.join()) throw new UserError(`--unlabeled: the images are read at [${b.join(', ')}] but the labelled data at [${a.join(', ')}]; both must be the same size`);
   const L = labeled.size('train');
   const U = unlabeled.size('train');
+  // Batch indices are sample ids (a teacher cache keys its rows by them): the unlabeled images' ids are shifted past
+  // every id the labelled data can hand out, so the two never collide.
+  const OFF = L + labeled.size('val') + labeled.size('test');
   const concat = (x: Batch, y: Batch): Batch => {
-    const out = { x: tf.concat([x.x, y.x]) as tfType.Tensor4D, y: tf.concat([x.y, y.y]) as tfType.Tensor1D, index: Int32Array.from([...(x.index ?? []), ...Array.from(y.index ?? [], (k) => k + L)]) };
+    const out = { x: tf.concat([x.x, y.x]) as tfType.Tensor4D, y: tf.concat([x.y, y.y]) as tfType.Tensor1D, index: Int32Array.from([...(x.index ?? []), ...Array.from(y.index ?? [], (k) => k + OFF)]) };
     tf.dispose([x.x, x.y, y.x, y.y]);
     return out;
   };
-  const shift = (y: Batch): Batch => ({ ...y, index: Int32Array.from(y.index ?? [], (k) => k + L) });
+  const shift = (y: Batch): Batch => ({ ...y, index: Int32Array.from(y.index ?? [], (k) => k + OFF) });
   return {
     name: `${labeled.name} + ${unlabeled.name}`,
     inputShape: labeled.inputShape,
     numClasses: labeled.numClasses,
     classNames: labeled.classNames,
     labeled: true,
+    partialLabels: true,
     labeledTrain: L,
     heldOut: { ...unlabeled, size: (s: SplitName) => (s === 'test' ? unlabeled.size('test') : 0), batches: (s, n, o) => unlabeled.batches(s === 'test' ? 'test' : s, n, o), fingerprint: () => unlabeled.fingerprint() },
     size: (s: SplitName) => (s === 'train' ? L + U : labeled.size(s)),

@@ -3,7 +3,12 @@ import type { Dataset } from '../core/types.js';
 import type { Logger } from '../core/progress.js';
 import { DEFAULT_FEATURE_TERM, DEFAULT_RECIPE, DistillConfig } from '../config/schema.js';
 import { validate } from '../config/load.js';
-import { openDataset } from '../data/index.js';
+import { UserError } from '../core/errors.js';
+import type { Teacher } from '../core/types.js';
+import { openDataConfig } from '../data/index.js';
+import { teacherLabelled, withUnlabeled } from '../data/with-unlabeled.js';
+import { loadTf } from '../runtime/backend.js';
+import { predictTeacherSplit } from '../train/evaluate.js';
 import { resolveAugment } from '../data/augment/index.js';
 import { studentFamilies } from '../students/index.js';
 import { parseLossTerms } from '../losses/index.js';
@@ -38,14 +43,41 @@ export function baseRecipe(c: DistillConfig): Recipe {
 /** Opens the dataset a config names, sized to the teacher's input where the data can be resized. */
 export async function openConfiguredData(c: DistillConfig, log: Logger, inputShape?: number[]): Promise<Dataset> {
   const shape = c.data.inputShape ?? (inputShape?.every((d) => d > 0) ? inputShape : undefined);
-  return openDataset(c.data.spec, {
-    seed: c.data.seed,
-    strict: c.data.strict,
-    log,
-    ...(shape ? { inputShape: shape } : {}),
-    ...(c.data.mean ? { mean: c.data.mean } : {}),
-    ...(c.data.std ? { std: c.data.std } : {}),
-  });
+  const data = await openDataConfig(c.data, { ...(shape ? { inputShape: shape } : {}), log });
+  if (!c.data.unlabeled) return data;
+  const extra = await openDataConfig({ ...c.data, spec: `unlabeled:${c.data.unlabeled}` }, { inputShape: data.inputShape, log });
+  return withUnlabeled(await loadTf(), data, extra);
+}
+
+/** True when the run's only data is images without labels (`--data unlabeled:DIR`, or `--unlabeled DIR` alone). */
+export const unlabeledOnly = (c: DistillConfig): boolean => c.data.spec.startsWith('unlabeled:');
+
+/**
+ * Refuses, before anything loads, what cannot work on unlabeled images: no teacher (the teacher's outputs are the only
+ * targets), a label term on them (hard-ce, dkd), and a search or candidate choice (they need a labelled val split);
+ * dkd next to unlabeled images too (it needs every sample's class).
+ */
+export function checkUnlabeledSettings(c: DistillConfig): void {
+  const weighted = (kind: string) => c.loss.terms.some((t) => t.kind === kind && t.weight > 0);
+  if (unlabeledOnly(c)) {
+    const what = `--data ${c.data.spec}`;
+    if (c.data.unlabeled) throw new UserError(`--unlabeled ${c.data.unlabeled} next to ${what}: give labelled data with --data, or the unlabeled images alone`);
+    if (!c.teacher) throw new UserError(`${what}: images without labels learn from a teacher's outputs alone; give --teacher`);
+    for (const k of ['hard-ce', 'dkd']) if (weighted(k)) throw new UserError(`${what}: ${k} needs labels, which these images do not have; use a teacher term only, e.g. --loss soft-kl=1`);
+    if (c.tune) throw new UserError(`${what}: --tune searches on a labelled val split; these images have none`);
+    if ((c.student.candidates ?? 1) > 1) throw new UserError(`${what}: --candidates keeps the most accurate on a labelled val split; these images have none`);
+  }
+  if (c.data.unlabeled && weighted('dkd')) throw new UserError(`--unlabeled ${c.data.unlabeled}: dkd needs every sample's class, and these images have none; use soft-kl or dist with hard-ce (hard-ce skips them)`);
+}
+
+/**
+ * Unlabeled images alone as the trainer takes them: the teacher's classes, and its top-1 predictions as the labels of
+ * the held-out images (so val and test accuracy are agreement with the teacher).
+ */
+export async function labelByTeacher(data: Dataset, teacher: Teacher, log: Logger): Promise<Dataset> {
+  const targets = await predictTeacherSplit(teacher, data, 'test');
+  log.info(`unlabeled images: ${data.size('train')} to learn from, ${data.size('test')} held out; accuracy there is top-1 agreement with the teacher`);
+  return teacherLabelled(await loadTf(), data, Array.from({ length: teacher.numClasses }, (_, i) => `class ${i}`), targets);
 }
 
 /**

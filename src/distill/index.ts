@@ -24,12 +24,13 @@ import { checkLossShapes, teacherTapsOf } from '../train/loss-check.js';
 import { checkMixedLabels } from '../train/augment-check.js';
 import { applyTargetBudget } from '../sizing/target-budget.js';
 import { latencySizedParams } from '../sizing/distill-step.js';
-import { resolveDistillConfig, openConfiguredData, withDefaultFeatureTerm } from './config.js';
+import { checkUnlabeledSettings, labelByTeacher, resolveDistillConfig, openConfiguredData, withDefaultFeatureTerm } from './config.js';
 import { checkExportable, checkFileStudentFlags, checkTeacherData, probeOnData } from './checks.js';
 import { candidateChoices, checkCandidatesFlag, pickArchitecture } from './architecture.js';
 import { openTeacherOutputs, planTeacherOutputs } from './teacher-outputs.js';
 import { trainChosen } from './train-step.js';
-import { testMetrics, type RunMetrics } from './metrics.js';
+import { heldOutAgreement, testMetrics, type RunMetrics } from './metrics.js';
+import type { WithUnlabeled } from '../data/with-unlabeled.js';
 import { writeFinishedRun } from './write-run.js';
 
 export { resolveDistillConfig, baseRecipe, openConfiguredData } from './config.js';
@@ -65,6 +66,7 @@ export interface DistillResult {
 /** Fails before anything loads when the settings cannot work together. */
 function checkSettings(c: DistillConfig): void {
   checkFileStudentFlags(c);
+  checkUnlabeledSettings(c);
   checkCandidatesFlag(c);
   if (c.tune && !c.teacher) throw new UserError('--tune compares distillation with training from scratch; it needs --teacher');
 }
@@ -93,7 +95,8 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
       c.loss = loss;
       if (note) log.info(note);
     }
-    const data = await openConfiguredData(c, log, teacher?.inputShape);
+    const opened = await openConfiguredData(c, log, teacher?.inputShape);
+    const data = teacher && opened.labeled === false ? await labelByTeacher(opened, teacher, log) : opened;
     // Recorded so every later stage (export, bench) reopens the data at the size the run trained on.
     c.data.inputShape ??= data.inputShape;
     if (teacher) {
@@ -146,6 +149,11 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
 
     const trained = await trainChosen({ c, built, family, io, arch, choices, sized, target, teacher, teacherOutputs, data, studentInput, studentData, out, log, quiet });
     const metrics: RunMetrics = { architecture: trained.record, backend: backend.name, epochs: trained.history, test: await testMetrics(trained.student, studentData, teacher, data), seconds: (performance.now() - t0) / 1000 };
+    if (data.labeled === false) metrics.test.against = 'teacher';
+    if (teacher && 'heldOut' in data) {
+      const held = (data as WithUnlabeled).heldOut;
+      metrics.test.unlabeledAgreement = await heldOutAgreement(trained.student, held, studentInput ? studentView(await loadTf(), held, studentInput) : held, teacher);
+    }
     if (trained.tune) metrics.tune = { chosen: trained.tune.chosen, verdict: trained.tune.verdict, ...(trained.tune.flags ? { flags: trained.tune.flags } : {}), trials: trained.tune.trials.length, searchSeconds: trained.tune.searchSeconds };
     teacherOutputs?.dispose();
     teacherOutputs = undefined;

@@ -28,7 +28,11 @@ export interface RunMetrics {
   architecture: ArchitectureRecord;
   backend: string;
   epochs: EpochRecord[];
-  test: { accuracy: number; teacherAccuracy?: number; agreement?: number; n: number };
+  /**
+   * `against: 'teacher'`: the data had no labels (unlabeled images alone), so accuracy is top-1 agreement with the
+   * teacher on the held-out images. `unlabeledAgreement`: the same on the held-out part of `--unlabeled` images.
+   */
+  test: { accuracy: number; teacherAccuracy?: number; agreement?: number; n: number; against?: 'teacher'; unlabeledAgreement?: number };
   seconds: number;
   /** Summary of the recipe search when --tune ran (the full table is in tune/trials.json). */
   tune?: { chosen: 'distill' | 'scratch'; verdict: string; flags?: string; trials: number; searchSeconds: number };
@@ -40,6 +44,12 @@ export function architectureRecord(family: StudentFamily<any>, params: unknown, 
   const n = countParams(m);
   m.dispose();
   return { family: family.name, params, description: family.describe(params), paramCount: n, bytes: { float32: 4 * n, float16: 2 * n, uint8: n } };
+}
+
+/** Top-1 agreement of `model` (fed `studentHeldOut`) with the teacher (fed `heldOut`) on held-out unlabeled images. */
+export async function heldOutAgreement(model: tf.LayersModel, heldOut: Dataset, studentHeldOut: Dataset, teacher: Teacher): Promise<number> {
+  const s = await predictSplit(model, studentHeldOut, 'test');
+  return agreementOf(s.preds, await predictTeacherSplit(teacher, heldOut, 'test'));
 }
 
 /**

@@ -8,19 +8,15 @@ import { UserError } from '../core/errors.js';
 import type { Dataset, SplitName } from '../core/types.js';
 import type { Logger } from '../core/progress.js';
 import { createRng } from '../core/random.js';
-import { openDataset } from '../data/index.js';
+import { openDataConfig } from '../data/index.js';
 import type { ParityInputs } from './parity/runners.js';
-import { DATA_DEFAULTS } from '../config/schema.js';
+import { DATA_DEFAULTS, type DataSpec as RunDataSpec } from '../config/schema.js';
 import { loadTf } from '../runtime/backend.js';
 import { studentInputShape, studentView } from '../data/student-view.js';
 
-/** A data spec as in a run's config.json `data` field (or `--data SPEC`). */
-export interface DataSpec {
+/** A data spec as in a run's config.json `data` field (or `--data SPEC`), every field but the spec optional. */
+export interface DataSpec extends Partial<Omit<RunDataSpec, 'spec'>> {
   spec: string;
-  seed?: number;
-  inputShape?: number[];
-  mean?: number[];
-  std?: number[];
   /** The student's own input size: the data's images resized to it (src/data/student-view.ts), as in training. */
   studentInput?: number[];
 }
@@ -45,13 +41,7 @@ export async function openExportData(data: ExportData, inputShape: number[], log
   const spec = isOpenDataset(data) ? { spec: data.name, seed: null } : { ...data, seed: data.seed ?? DATA_DEFAULTS.seed };
   const opened = isOpenDataset(data)
     ? data
-    : await openDataset(data.spec, {
-        seed: data.seed ?? DATA_DEFAULTS.seed,
-        inputShape: data.inputShape ?? inputShape,
-        ...(data.mean ? { mean: data.mean } : {}),
-        ...(data.std ? { std: data.std } : {}),
-        ...(log ? { log } : {}),
-      });
+    : await openDataConfig({ ...data, seed: data.seed ?? DATA_DEFAULTS.seed }, { inputShape, ...(log ? { log } : {}) });
   const studentInput = isOpenDataset(data) ? undefined : data.studentInput;
   const dataset = studentInput ? studentView(await loadTf(), opened, studentInputShape(opened.inputShape, studentInput)) : opened;
   if (dataset.inputShape.join(',') !== inputShape.join(',')) {

@@ -17,6 +17,19 @@ export function hardCe(studentLogits: tf.Tensor, labels: tf.Tensor1D, numClasses
   });
 }
 
+/**
+ * {@link hardCe} over the labelled samples of a batch only (label ≥ 0): −Σ_{i: y_i ≥ 0} log softmax(s_i)[y_i] / #{i: y_i ≥ 0},
+ * 0 for a batch without any. Used when unlabeled images (label -1) train next to labelled ones.
+ */
+export function maskedHardCe(studentLogits: tf.Tensor, labels: tf.Tensor1D, numClasses: number): tf.Scalar {
+  return tf.tidy(() => {
+    const mask = tf.cast(tf.greaterEqual(labels, 0), 'float32');
+    const onehot = tf.oneHot(tf.cast(tf.maximum(labels, 0), 'int32'), numClasses);
+    const ce = tf.neg(tf.sum(tf.mul(onehot, tf.logSoftmax(studentLogits)), -1));
+    return tf.div(tf.sum(tf.mul(ce, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+  });
+}
+
 /** Loss term `hard-ce`: the ordinary supervised loss on the hard labels. */
 export const hardCeTerm: LossTerm<z.infer<typeof Params>> = {
   name: 'hard-ce',
@@ -24,5 +37,6 @@ export const hardCeTerm: LossTerm<z.infer<typeof Params>> = {
   params: Params,
   needsTeacher: false,
   taps: () => ({ student: [], teacher: [] }),
-  create: (_p, ctx) => (s, _t, labels, mix) => hardCe(s.logits, labels, ctx.numClasses, mix),
+  // Partial labels take the masked form; fully labelled data keeps the plain mean (the same bits as before).
+  create: (_p, ctx) => (ctx.partialLabels ? (s, _t, labels) => maskedHardCe(s.logits, labels, ctx.numClasses) : (s, _t, labels, mix) => hardCe(s.logits, labels, ctx.numClasses, mix)),
 };

@@ -21,7 +21,7 @@ export function checkAugment(o: { augment: readonly AugmentOpConfig[]; data: Dat
 export function checkMixedLabels(augment: readonly AugmentOpConfig[], data: Dataset, loss: LossConfig): void {
   const mixing = augment.find((a) => augmentOps.get(a.op).mixes)?.op;
   // `labeled` comes with unlabeled data (image folders without classes); a dataset without the field is labeled.
-  const unlabeled = (data as { labeled?: boolean }).labeled === false;
+  const unlabeled = data.labeled === false || data.partialLabels === true;
   if (mixing && unlabeled && loss.terms.some((t) => t.kind === 'hard-ce' && t.weight > 0)) {
     throw new UserError(`--augment ${mixing}: mixes the labels of image pairs, but ${data.name} has unlabeled images (label -1) and the loss has hard-ce; drop ${mixing} from --augment, or hard-ce from --loss (soft-kl reads no labels)`);
   }

@@ -105,6 +105,7 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
     },
     numClasses: data.numClasses,
     seed: train.seed,
+    ...(data.partialLabels ? { partialLabels: true } : {}),
   };
   const { parseLossTerms } = await import('../losses/index.js');
   const teacherTaps = [...new Set(parseLossTerms(lossCfg).flatMap((p) => p.term.taps(p.params).teacher))];

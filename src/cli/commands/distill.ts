@@ -33,6 +33,12 @@ export async function configFromFlags(v: Record<string, unknown>): Promise<Recor
   if (v.recipe !== undefined) applyRecipe(c, String(v.recipe));
   applyTeacherFlags(c, v);
   if (v.data !== undefined) setPath(c, ['data', 'spec'], String(v.data));
+  if (v.unlabeled !== undefined) {
+    // Alone (no labelled data given), the unlabeled images are the data; next to --data they join its train split.
+    const given = v.data !== undefined || (c.data as { spec?: unknown } | undefined)?.spec !== undefined;
+    if (given) setPath(c, ['data', 'unlabeled'], String(v.unlabeled));
+    else setPath(c, ['data', 'spec'], `unlabeled:${String(v.unlabeled)}`);
+  }
   if (v.strict) setPath(c, ['data', 'strict'], true);
   if (v.resize !== undefined) setPath(c, ['data', 'resize'], String(v.resize));
   if (v['decode-cache'] !== undefined) setPath(c, ['data', 'decodeCache'], String(v['decode-cache']));
@@ -105,6 +111,8 @@ export async function settleTeacher(config: Record<string, unknown>, v: Record<s
     if (!loss) config.loss = { terms: [{ kind: 'hard-ce', weight: 1 }] };
   }
   if (config.teacher !== undefined) return;
+  const spec = (config.data as { spec?: unknown } | undefined)?.spec;
+  if (typeof spec === 'string' && spec.startsWith('unlabeled:')) throw new UserError(`--teacher: missing; ${spec.slice('unlabeled:'.length)}: images without labels learn from a teacher's outputs alone; give --teacher`);
   const terms = loss?.terms;
   if (terms) {
     const { lossTerms } = await import('../../losses/index.js');
@@ -138,6 +146,7 @@ export const command: Command = {
     'rebuild-cache': { type: 'boolean', description: 'recompute the teacher cache even if one is there' },
     'cache-dtype': { type: 'string', description: `dtype of cached features: float32 | float16 (default ${CACHE_DEFAULTS.dtype}; logits stay float32)`, valueName: 'D' },
     data: { type: 'string', description: `mnist | idx:DIR | image folder (one sub-folder per class, or train/ and test/ [val/] folders of them) | train=DIR,test=DIR[,val=DIR] (default ${DATA_DEFAULTS.spec})`, valueName: 'SPEC' },
+    unlabeled: { type: 'string', description: 'a folder of images without classes: alone, the student learns the teacher\'s outputs on them (agreement measured on a held-out part); next to --data, they join its training images (hard-ce skips them)', valueName: 'DIR' },
     strict: { type: 'boolean', description: 'refuse unreadable, CMYK and 16-bit images instead of skipping or converting them' },
     resize: { type: 'string', description: `image folders: ${RESIZE_MODES.join(' | ')} (crop: keep the aspect ratio and cut the centre; stretch: ignore it) (default ${DATA_DEFAULTS.resize})`, valueName: 'MODE' },
     'decode-cache': { type: 'string', description: `image folders: where decoded pixels are kept: ${DECODE_CACHE_MODES.join(' | ')} (auto: memory up to ${DEFAULT_DECODE_MEMORY_BUDGET / 1024 ** 3} GiB, else a file under ${DEFAULT_DECODE_CACHE_DIR}; file: kept for later runs; off: decode every epoch) (default ${DATA_DEFAULTS.decodeCache})`, valueName: 'WHERE' },
