@@ -4,7 +4,7 @@
 //                                    [--no-overrides] [--profile [--profile-rows 15]]
 //
 // forwardMs: inference-mode predict on the batch. stepMs: forward + backward + Adam as the trainer runs them
-// (tf.variableGrads with the model in training mode, so BatchNorm uses batch statistics, then src/distill/adam.ts;
+// (tf.variableGrads with the model in training mode, so BatchNorm uses batch statistics, then src/train/adam.ts;
 // runs before the third session used tf.train.adam's minimize: the same math as separate tensor ops). Both are
 // medians over --steps runs after warm-up.
 // `wasm-no-simd` is wasm with this project's SIMD module switched off (kernels take their XNNPACK and JS paths, the
@@ -70,7 +70,7 @@ function forward(model: tf.LayersModel, x: tf.Tensor): number {
   return ms;
 }
 
-/** A step as src/distill/trainer.ts takes one: variableGrads of the loss, then the project's Adam. */
+/** A step as src/train/trainer.ts takes one: variableGrads of the loss, then the project's Adam. */
 function step(model: tf.LayersModel, opt: Adam, x: tf.Tensor, y: tf.Tensor): number {
   const t0 = performance.now();
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);

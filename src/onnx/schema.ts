@@ -1,7 +1,7 @@
 /**
  * The one hand-written copy of the parts of onnx/onnx.proto (proto2, field numbers as upstream) that this project
  * reads and writes. The exporter encodes models with it (src/export/onnx/proto.ts, snake_case field names) and the
- * ONNX teacher reads them (src/distill/teachers/onnx/proto.ts, camelCase). Fields not listed are skipped when
+ * ONNX teacher reads them (src/teachers/onnx/proto.ts, camelCase). Fields not listed are skipped when
  * decoding, which is why the teacher appends outputs to a file's bytes instead of re-encoding it.
  */
 import protobuf from 'protobufjs';

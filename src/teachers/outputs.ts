@@ -3,7 +3,7 @@ import type { Batch, Outputs, Teacher } from '../core/types.js';
 
 /**
  * Where the trainer gets the teacher's outputs for a training batch: the live teacher, or a teacher cache computed
- * before training (src/distill/teacher-cache). Both give the same tensors (logits, NHWC taps); the trainer does not
+ * before training (src/teachers/cache). Both give the same tensors (logits, NHWC taps); the trainer does not
  * know which it has.
  */
 export interface TeacherOutputs {

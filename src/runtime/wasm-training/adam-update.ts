@@ -2,10 +2,10 @@ import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core
 import { input, Ops, type KernelArgs, type Tf, type TrainingKernel } from './common.js';
 import { simdKernels } from './simd/module.js';
 
-/** Name of the fused Adam update kernel (registered for wasm only; src/distill/adam.ts uses it when present). */
+/** Name of the fused Adam update kernel (registered for wasm only; src/train/adam.ts uses it when present). */
 export const ADAM_KERNEL = 'EdgeDistillAdam';
 
-/** Attributes of {@link ADAM_KERNEL}: the constants of one step, as src/distill/adam.ts computes them. */
+/** Attributes of {@link ADAM_KERNEL}: the constants of one step, as src/train/adam.ts computes them. */
 export interface AdamAttrs {
   beta1: number;
   beta2: number;

@@ -434,7 +434,7 @@ const ELEMENTWISE_GRADS = [
 
 /**
  * `adam_update`: one Adam step over n elements (a multiple of 4; the caller does the rest), written to new
- * buffers, in the order and float32 rounding of src/distill/adam.ts's tensor ops so that both give the same bits:
+ * buffers, in the order and float32 rounding of src/train/adam.ts's tensor ops so that both give the same bits:
  * m' = m·β1 + g·(1−β1); v' = v·β2 + (g·g)·(1−β2); x' = x − (m' / (√v' + ε))·stepSize.
  */
 const ADAM_UPDATE = `
