@@ -10,7 +10,9 @@ export { trainStudent, type TrainInput, type TrainResult, type EpochRecord } fro
 export { studentFamilies } from './students/index.js';
 export { lossTerms, buildLoss } from './losses/index.js';
 export { chooseStudent } from './students/sizing.js';
-export { openDataset, type OpenDatasetOptions } from './data/index.js';
+export { openDataset, openDataConfig, openUnlabeled, type OpenDatasetOptions } from './data/index.js';
+export { withUnlabeled, teacherLabelled } from './data/with-unlabeled.js';
+export { resizeImages, studentView } from './data/student-view.js';
 export { loadTeacher, teacherKinds, ModelTeacher, type TeacherKind } from './teachers/index.js';
 export { inspectTeacher, formatReport, type TeacherReport } from './teachers/inspect.js';
 export { buildCache, mergeCaches, CacheReader, type BuildCacheOptions } from './teachers/cache/index.js';
