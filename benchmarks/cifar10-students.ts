@@ -62,7 +62,7 @@ const base = {
   // Decoded once into a file every row (and export and bench) reuses.
   // The teacher's input size for every row: a row without a teacher would otherwise read the folder at the
   // default 28x28x1.
-  data: { spec: dataDir, seed: 1234, inputShape: [32, 32, 3], decodeCache: 'file', cacheDir: join(out, 'decode-cache') },
+  data: { spec: dataDir, seed: 1234, inputShape: [32, 32, 3], decodeCache: 'file', cacheDir: join('benchmarks', 'results', 'cifar10-decode-cache') },
   student: { family: 'cnn', maxBytes: budget, weights: 'float32' },
   train: { epochs, batchSize: 64, seed },
   // One cache of the teacher's logits serves every distilled row.
