@@ -16,14 +16,15 @@ import { loadTf } from '../runtime/backend.js';
 import { splitIndices, splitOrder } from './in-memory.js';
 import { folderLayout, type FolderLayout } from './folder-layout.js';
 import { listingFingerprint } from './listing.js';
+import { nativeShape } from './native-shape.js';
 import type { DecodeTarget, ResizeMode } from './decode.js';
 import { decodeCacheKey, decodePass, type DecodeReport } from './decode-cache.js';
 import { StreamPixels, type PixelStore } from './pixel-store.js';
 import { normalisePixels, pixelTable } from './normalise.js';
 
 export interface ImageFolderOptions {
-  /** [h, w, c] every image is resized to (c = 1 grey, 3 RGB). */
-  inputShape: number[];
+  /** [h, w, c] every image is resized to (c = 1 grey, 3 RGB); default the images' own (src/data/native-shape.ts). */
+  inputShape?: number[] | undefined;
   /** Per-channel normalisation applied after scaling to [0, 1]: (v - mean) / std; one value applies to every channel. */
   mean?: number[];
   std?: number[];
@@ -79,7 +80,7 @@ function splitsOf(layout: FolderLayout, good: Int32Array, o: UnlabeledOptions): 
 }
 
 /** Checks the shape and the normalisation's lengths against it. */
-function checkTarget(what: string, o: ImageFolderOptions): DecodeTarget {
+function checkTarget(what: string, o: ImageFolderOptions & { inputShape: number[] }): DecodeTarget {
   const [h, w, c] = o.inputShape;
   if (o.inputShape.length !== 3 || !h || !w || (c !== 1 && c !== 3)) throw new UserError(`--data ${what}: input shape ${JSON.stringify(o.inputShape)} is not [h, w, 1|3]`);
   for (const [name, v] of [['mean', o.mean], ['std', o.std]] as const) {
@@ -110,7 +111,7 @@ export class ImageFolderDataset implements Dataset {
     readonly decodeKey: string,
     /** What the decode pass did (undefined with `decodeCache: 'off'`). */
     readonly decodeReport: DecodeReport | undefined,
-    private readonly opts: ImageFolderOptions,
+    private readonly opts: ImageFolderOptions & { inputShape: number[] },
     name: string,
   ) {
     this.name = name;
@@ -131,12 +132,15 @@ export class ImageFolderDataset implements Dataset {
    * 16-bit images.
    */
   static async open(spec: string, opts: ImageFolderOptions): Promise<ImageFolderDataset> {
-    checkTarget(spec, opts);
+    if (opts.inputShape) checkTarget(spec, { ...opts, inputShape: opts.inputShape });
     return ImageFolderDataset.build(spec, await folderLayout(spec), opts, `folder:${spec}`);
   }
 
   /** Opens a folder whose layout was listed already (labelled or not). */
-  static async build(spec: string, layout: FolderLayout, opts: UnlabeledOptions, name: string): Promise<ImageFolderDataset> {
+  static async build(spec: string, layout: FolderLayout, given: UnlabeledOptions, name: string): Promise<ImageFolderDataset> {
+    const inputShape = given.inputShape ?? (await nativeShape(layout.files, given.log));
+    if (!inputShape) throw new UserError(`--data ${spec}: none of the sampled images can be read, so their size is unknown; check the files, or set data.inputShape`);
+    const opts = { ...given, inputShape };
     const target = checkTarget(spec, opts);
     const listing = listingFingerprint(layout.files);
     const mode = opts.decodeCache ?? 'auto';

@@ -13,12 +13,9 @@ export { ImageFolderDataset, type ImageFolderOptions, type UnlabeledOptions } fr
 export { openUnlabeled } from './unlabeled.js';
 export type { DecodeReport } from './decode-cache.js';
 
-/** Image-folder input shape when neither the config nor the teacher gives one. */
-export const DEFAULT_FOLDER_SHAPE = [28, 28, 1];
-
 export interface OpenDatasetOptions extends Partial<Omit<ImageFolderOptions, 'inputShape'>> {
   seed?: number;
-  /** For image folders: [h, w, c] to resize to (usually the teacher's input). Default [28, 28, 1]. */
+  /** For image folders: [h, w, c] to resize to (usually the teacher's input). Default: the images' own size. */
   inputShape?: number[];
   /** Unlabeled folders: the held-out fraction (default 0.1). */
   heldOutFrac?: number;
@@ -35,7 +32,7 @@ const EXPECTED = '"mnist", "idx:DIR", an image folder (one sub-folder per class,
 export async function openDataset(spec: string, opts: OpenDatasetOptions = {}): Promise<Dataset> {
   if (spec === 'mnist') return loadEmbeddedMnist(opts.seed === undefined ? {} : { seed: opts.seed });
   if (spec.startsWith('idx:')) return loadIdxDir(spec.slice(4), opts.seed === undefined ? {} : { seed: opts.seed });
-  const folder: UnlabeledOptions = { ...opts, inputShape: opts.inputShape ?? DEFAULT_FOLDER_SHAPE };
+  const folder: UnlabeledOptions = opts;
   if (spec.startsWith('unlabeled:')) return openUnlabeled(spec.slice('unlabeled:'.length), folder);
   if (isPartsSpec(spec)) return ImageFolderDataset.open(spec, folder);
   if (!existsSync(spec)) throw new UserError(`--data ${spec}: not found; expected ${EXPECTED}`);

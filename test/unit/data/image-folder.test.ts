@@ -7,6 +7,8 @@ import { ImageFolderDataset } from '../../../src/data/image-folder.js';
 import { UserError } from '../../../src/core/errors.js';
 import { tmp } from '../../helpers/tiny.js';
 import { useBackend } from '../../helpers/backend.js';
+import { openDataset } from '../../../src/data/index.js';
+import { collect, recordingLog, writeImage } from './images.js';
 
 async function solid(file: string, grey: number, w = 10, h = 6): Promise<void> {
   await sharp({ create: { width: w, height: h, channels: 3, background: { r: grey, g: grey, b: grey } } }).png().toFile(file);
@@ -56,4 +58,20 @@ test('image folder: a corrupt image is skipped with a count, or refused under st
 test('image folder: empty folder and single class are refused', async () => {
   await assert.rejects(ImageFolderDataset.open(tmp(), { inputShape: [4, 4, 1] }), /no images found/);
   await assert.rejects(ImageFolderDataset.open(await folder({ only: [1, 2] }), { inputShape: [4, 4, 1] }), /only one class \(only\)/);
+});
+
+test('image folder without a shape from config or teacher: read at the images\' own size (most common), grey when all are grey', async () => {
+  // Colour: three 10x6 images and one 8x8; the 10x6 (w x h) size wins, so [6, 10, 3].
+  const colour = await folder({ a: [10, 20], b: [30] });
+  await solid(join(colour, 'b', 'odd.png'), 40, 8, 8);
+  const log = recordingLog();
+  const d = await openDataset(colour, { decodeCache: 'off', log });
+  assert.deepEqual(d.inputShape, [6, 10, 3]);
+  assert.match(log.infos.join('\n'), /images read at their own size 6x10x3 \(the most common among 4 sampled; 2 sizes seen/);
+  const all = await collect(d, 'train', 8);
+  assert.deepEqual(all.shape, [6, 10, 3]);
+  // Grey: single-channel PNGs only, so one channel.
+  const grey = tmp();
+  for (const [cls, v] of [['x', 0], ['x', 50], ['y', 200], ['y', 250]] as const) await writeImage(join(grey, cls, `${v}.png`), Array.from({ length: 5 * 7 }, () => v), 5, 7, 1);
+  assert.deepEqual((await openDataset(grey, { decodeCache: 'off' })).inputShape, [7, 5, 1]);
 });
