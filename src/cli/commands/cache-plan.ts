@@ -13,7 +13,7 @@ export const PLAN_OPTIONS: Command['options'] = {
   name: { type: 'string', description: `plan: job name (default ${PLAN_DEFAULTS.name})`, valueName: 'NAME' },
   command: { type: 'string', description: `plan: how the jobs start the CLI (default ${PLAN_DEFAULTS.command.join(' ')}; words split on spaces)`, valueName: 'CMD' },
   cpus: { type: 'string', description: `plan: CPUs per slice task (default ${PLAN_DEFAULTS.cpus})`, valueName: 'N' },
-  sbatch: { type: 'string', multiple: true, description: 'plan, slurm: an extra #SBATCH option, e.g. --partition=gpu (repeatable)', valueName: 'OPT' },
+  sbatch: { type: 'string', multiple: true, description: 'plan, slurm: an extra #SBATCH option, written --sbatch=--partition=gpu (repeatable)', valueName: 'OPT' },
   workdir: { type: 'string', description: `plan: directory the jobs run in (slurm default: the current directory; k8s default ${PLAN_DEFAULTS.k8sWorkdir}, in the container)`, valueName: 'DIR' },
   image: { type: 'string', description: `plan, k8s: container image with edge-distill (default ${PLAN_DEFAULTS.image})`, valueName: 'IMAGE' },
   parallelism: { type: 'string', description: 'plan, k8s: pods at once (default N)', valueName: 'P' },

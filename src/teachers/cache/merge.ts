@@ -38,7 +38,8 @@ export function metaDifferences(a: unknown, b: unknown, path = ''): string[] {
   if (canonical(a) === canonical(b)) return [];
   const show = (x: unknown) => {
     const s = canonical(x);
-    return s.length > 24 ? `${s.slice(0, 14)}…` : s;
+    if (s.length <= 24) return s;
+    return Array.isArray(x) ? `[${x.length} item${x.length === 1 ? '' : 's'}]` : `${s.slice(0, 14)}…`;
   };
   return [`${path || 'index'} ${show(a)} ≠ ${show(b)}`];
 }
