@@ -61,7 +61,7 @@ test('merge lists every problem at once: a corrupt shard, a duplicate and a miss
   const idx = JSON.parse(readFileSync(join(p[2]!, 'index.json'), 'utf8')) as CacheIndex;
   const shard = join(p[2]!, idx.shards[0]!.file);
   const bytes = readFileSync(shard);
-  bytes[bytes.length - 1] ^= 1;
+  bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
   writeFileSync(shard, bytes);
   await rejectsUser(
     mergeCaches([p[0]!, p[2]!, p[3]!, p[3]!], join(base, 'm')),
