@@ -88,6 +88,13 @@ test('the Slurm plan: an sbatch array over 0…N−1 with the slice command, a m
   for (const f of ['cache-array.sbatch', 'cache-merge.sbatch', 'submit.sh']) assert.equal(spawnSync('bash', ['-n', join(jobs, f)]).status, 0, `${f} parses`);
 });
 
+test('every flag of cache is passed on to the slices by cache plan, or is the slice\'s place, --quiet or the plan\'s own', async () => {
+  const { command, CACHE_CONTENT_FLAGS } = await import('../../src/cli/commands/cache.js');
+  const { PLAN_OPTIONS } = await import('../../src/cli/commands/cache-plan.js');
+  const own = new Set([...CACHE_CONTENT_FLAGS, ...Object.keys(PLAN_OPTIONS), 'shard', 'out', 'force', 'quiet']);
+  assert.deepEqual(Object.keys(command.options).filter((k) => !own.has(k)), []);
+});
+
 test('cache plan refuses what it cannot plan, in one line', async () => {
   const out = join(base, 'refused');
   await expectUserError(['cache', 'plan', '--shards', '2', ...cacheFlags, '--out', out], /--scheduler: missing; cache plan writes job files for slurm \| k8s/);

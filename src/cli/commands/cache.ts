@@ -6,14 +6,14 @@ import { UserError } from '../../core/errors.js';
 import { readJsonFile } from '../../config/load.js';
 import { BACKEND_CHOICES } from '../../runtime/backend.js';
 import { CACHE_DEFAULTS, DATA_DEFAULTS, TRAIN_DEFAULTS } from '../../config/schema.js';
-import { DEFAULT_CACHE_BATCH_SIZE, DEFAULT_SHARD_BYTES } from '../../teachers/cache/format.js';
+import { DEFAULT_CACHE_BATCH_SIZE, DEFAULT_SHARD_BYTES, INDEX_FILE } from '../../teachers/cache/format.js';
 import { parseFeatureFlag, setPath } from '../flags.js';
 import { applyTeacherFlags, TEACHER_OPTIONS } from '../teacher-flags.js';
 import { shardFromEnv } from '../../teachers/cache/shard-env.js';
-import { INDEX_FILE } from '../../teachers/cache/format.js';
 import { PLAN_OPTIONS, planCache } from './cache-plan.js';
 
-/** Flags of `cache` that say what is cached (forwarded by `cache plan` to every slice's command). */
+/** Flags of `cache` that say what is cached (forwarded by `cache plan` to every slice's command); the others are
+ * the slice's place (--shard, --out, --force), --quiet and the plan's own. */
 export const CACHE_CONTENT_FLAGS = ['config', ...Object.keys(TEACHER_OPTIONS), 'data', 'tap', 'feature', 'cache-dtype', 'batch-size', 'shard-bytes', 'backend'] as const;
 
 /**
