@@ -63,15 +63,26 @@ export const k8s: Scheduler = {
   name: 'k8s',
   files(p: CachePlan) {
     const json = (o: unknown) => JSON.stringify(o, null, 2) + '\n';
+    // `kubectl wait` waits for one condition only; a Job whose index ran out of retries is Failed, never Complete.
+    const waitFor = (job: string, why: string) => [
+      'while :; do',
+      `  state=$(kubectl get job/${job} -o jsonpath='{.status.conditions[?(@.status=="True")].type}')`,
+      '  case "$state" in',
+      '    *Complete*) break ;;',
+      `    *Failed*) echo "job ${job} failed (${why})" >&2; exit 1 ;;`,
+      '  esac',
+      '  sleep 10',
+      'done',
+    ];
     const submit = [
       '#!/bin/bash',
       `# Runs the ${p.shards}-index Job, waits until every index has succeeded, then runs the merge Job.`,
       'set -euo pipefail',
       'here=$(cd "$(dirname "$0")" && pwd)',
       'kubectl apply -f "$here/cache-job.json"',
-      `kubectl wait --for=condition=complete --timeout=-1s job/${p.name}`,
+      ...waitFor(p.name, `failed indexes: $(kubectl get job/${p.name} -o jsonpath='{.status.failedIndexes}')`),
       'kubectl apply -f "$here/merge-job.json"',
-      `kubectl wait --for=condition=complete --timeout=-1s job/${p.name}-merge`,
+      ...waitFor(`${p.name}-merge`, `kubectl logs job/${p.name}-merge says why`),
       '',
     ].join('\n');
     return {
