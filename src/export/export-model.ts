@@ -13,7 +13,8 @@ import { exportArtifact, summaryLine, type ArtifactContext } from './artifact.js
 import { calibrationImages, openExportData, parityBatch, randomBatch } from './data.js';
 import { MANIFEST_VERSION, type ExportManifest, type ManifestArtifact } from '../run-dir/manifest.js';
 import { resolveSettings, type ExportModelOptions } from './options.js';
-import { checkOutDir, replaceDirAtomic } from './out-dir.js';
+import { checkOutDir } from './out-dir.js';
+import { replaceDirAtomic } from '../core/files.js';
 import type { ParityReport } from './parity/report.js';
 import { predictTfjs } from './parity/runners.js';
 import { exporters } from './registry.js';

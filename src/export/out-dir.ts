@@ -4,11 +4,9 @@
  * destroys the previous export before the new one is complete).
  */
 import { existsSync, statSync } from 'node:fs';
-import { readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { relative, resolve, isAbsolute } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { writeDirAtomic } from '../core/files.js';
 
 /**
  * Refuses an output folder that exists and holds files unless `force`; with `force`, refuses a folder that holds the
@@ -28,23 +26,4 @@ export async function checkOutDir(out: string, opts: { force: boolean; protect: 
       throw new UserError(`--out ${out}: holds ${p}, which this export reads; --force would delete it. Choose another --out`);
     }
   }
-}
-
-/** Fills a staging folder with `fill` and puts it at `out`, replacing an existing `out` only after `fill` succeeded. */
-export async function replaceDirAtomic<T>(out: string, fill: (staging: string) => Promise<T>): Promise<T> {
-  if (!existsSync(out) || (await readdir(out)).length === 0) return writeDirAtomic(out, fill);
-  const tag = randomBytes(4).toString('hex');
-  const fresh = join(dirname(out), `.${basename(out)}.${tag}.new`);
-  const aside = join(dirname(out), `.${basename(out)}.${tag}.old`);
-  const result = await writeDirAtomic(fresh, fill);
-  await rename(out, aside);
-  try {
-    await rename(fresh, out);
-  } catch (e) {
-    await rename(aside, out);
-    await rm(fresh, { recursive: true, force: true });
-    throw e;
-  }
-  await rm(aside, { recursive: true, force: true });
-  return result;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
 import type { Dataset } from '../../core/types.js';
-import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '../../core/files.js';
+import { replaceDirAtomic, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '../../core/files.js';
 import { createProgress, type Logger } from '../../core/progress.js';
 import type { ModelTeacher } from '../model-teacher.js';
 import { liveTeacherOutputs } from '../outputs.js';
@@ -17,8 +17,10 @@ export interface BuildCacheOptions {
   /** Teacher taps to store besides the logits. */
   taps: readonly string[];
   featureDtype?: 'float32' | 'float16';
-  /** Directory to create (must not exist, or be empty). */
+  /** Directory to create (must not exist, or be empty, unless `replace`). */
   out: string;
+  /** Replace an existing `out` once the new cache is complete (a re-run slice), never leaving a mix of the two. */
+  replace?: boolean;
   /** Compute only slice `index` of `of` (a contiguous range of shards), for fan-out; join with mergeCaches. */
   part?: { index: number; of: number };
   /** Teacher batch size (default {@link DEFAULT_CACHE_BATCH_SIZE}). */
@@ -58,7 +60,7 @@ export async function buildCache(o: BuildCacheOptions): Promise<CacheIndex> {
   const bar = createProgress({ label: `teacher cache${part ? ` ${part.index}/${part.of}` : ''}`, total: Math.max(0, endRow - firstRow), unit: 'samples', quiet: o.quiet ?? false });
   o.log?.info(`teacher cache: ${endRow - firstRow} of ${rows} training samples → ${o.out} (${toShard - fromShard} of ${shardCount} shards, ${rowBytes} bytes a sample, taps [${taps.join(', ')}]${taps.length ? `, ${featureDtype} features` : ''})`);
 
-  const index: CacheIndex = await writeDirAtomic(o.out, async (dir) => {
+  const index: CacheIndex = await (o.replace ? replaceDirAtomic : writeDirAtomic)(o.out, async (dir) => {
     const shards: CacheIndex['shards'] = [];
     let shard = fromShard;
     let buf = new Uint8Array(0);

@@ -33,15 +33,22 @@ export function checkCacheFits(dir: string, index: CacheIndex, want: CacheKeyPar
   if (why) throw new UserError(`--cache ${dir}: cannot be used: ${why}. Rebuild it with --rebuild-cache, or choose another --cache directory`);
 }
 
-/** Checks every shard's size and sha256 against the index (a truncated or edited shard is a UserError). */
-export async function verifyShards(dir: string, index: CacheIndex, flag = '--cache'): Promise<void> {
+/** What is wrong with the first bad shard of `dir` (missing, wrong size, wrong sha256), or undefined when all are whole. */
+export async function shardProblem(dir: string, index: CacheIndex): Promise<string | undefined> {
   for (const s of index.shards) {
     const f = join(dir, s.file);
-    if (!existsSync(f)) throw new UserError(`${flag} ${dir}: shard ${s.file} is missing; rebuild the cache (--rebuild-cache)`);
+    if (!existsSync(f)) return `shard ${s.file} is missing`;
     const size = statSync(f).size;
-    if (size !== s.bytes) throw new UserError(`${flag} ${dir}: shard ${s.file} holds ${size} bytes, the index says ${s.bytes} (truncated?); rebuild the cache (--rebuild-cache)`);
-    if ((await hashFile(f)) !== s.sha256) throw new UserError(`${flag} ${dir}: shard ${s.file} does not match its checksum (corrupt); rebuild the cache (--rebuild-cache)`);
+    if (size !== s.bytes) return `shard ${s.file} holds ${size} bytes, the index says ${s.bytes} (truncated?)`;
+    if ((await hashFile(f)) !== s.sha256) return `shard ${s.file} does not match its checksum (corrupt)`;
   }
+  return undefined;
+}
+
+/** Checks every shard's size and sha256 against the index (a truncated or edited shard is a UserError). */
+export async function verifyShards(dir: string, index: CacheIndex, flag = '--cache'): Promise<void> {
+  const problem = await shardProblem(dir, index);
+  if (problem) throw new UserError(`${flag} ${dir}: ${problem}; rebuild the cache (--rebuild-cache)`);
 }
 
 /**

@@ -149,12 +149,12 @@ test('--shard i/N slices merge into the same cache; a missing, duplicate or fore
   const parts = [0, 1, 2].map((i) => join(base, `part${i}`));
   for (const [i, p] of parts.entries()) await buildCache({ teacher, data, taps: [TAP], out: p, shardBytes: 4096, part: { index: i, of: 3 }, quiet: true });
   await rejectsUser(CacheReader.open(parts[0]!), /this is slice 0\/3 of a sharded cache; join the slices with edge-distill cache merge/);
-  await rejectsUser(mergeCaches([parts[0]!, parts[2]!], join(base, 'm1')), /cache merge: missing slice 1\/3 \(have 0, 2\); compute them with edge-distill cache --shard i\/3/);
+  await rejectsUser(mergeCaches([parts[0]!, parts[2]!], join(base, 'm1')), /cache merge: missing slice 1\/3 \(have 0, 2\); re-run index 1 \(edge-distill cache --shard i\/3 with the same flags; on Slurm: sbatch --array=1 /);
   cpSync(parts[1]!, join(base, 'copy1'), { recursive: true });
   await rejectsUser(mergeCaches([...parts, join(base, 'copy1')], join(base, 'm2')), /cache merge: slice 1\/3 is given twice \(.*part1 and .*copy1\)/);
   const foreign = join(base, 'foreign');
   await buildCache({ teacher, data, taps: [], out: foreign, shardBytes: 4096, part: { index: 1, of: 3 }, quiet: true });
-  await rejectsUser(mergeCaches([parts[0]!, foreign, parts[2]!], join(base, 'm3')), /are slices of different caches/);
+  await rejectsUser(mergeCaches([parts[0]!, foreign, parts[2]!], join(base, 'm3')), /foreign \(slice 1\/3\) is from another cache than the other 2 slices: taps \[\] ≠ \["\/act2\/Relu_output_0"\], entries .*; missing slice 1\/3 \(have 0, 2\); re-run index 1 /);
   assert.ok(!existsSync(join(base, 'm1')) && !existsSync(join(base, 'm2')) && !existsSync(join(base, 'm3')), 'nothing half-written');
   const merged = await mergeCaches([parts[2]!, parts[0]!, parts[1]!], join(base, 'merged'));
   assert.deepEqual(merged.shards.map((s) => s.sha256), whole.shards.map((s) => s.sha256));
