@@ -29,8 +29,6 @@ declare global {
   }
 }
 
-let sessionCounter = 0;
-
 /** Rejects with a clear message when `p` takes longer than `ms`. */
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -47,29 +45,31 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export async function openBrowserSession(spec: BrowserRunnerSpec, ref: ModelRef, target: Target, ctx: RunnerContext): Promise<Session> {
   const server = await sharedServer(ctx.resources);
   const browser = await sharedBrowser(ctx.resources);
-  const id = ++sessionCounter;
+  // Every URL of this session lives under its own random token, and only requests under it are held against the
+  // page: another process's requests to the server (404s included) cannot fail this session.
+  const scope = server.openScope();
+  const url = (path: string) => scope.base + path.replace(/^\//, '');
   const assets = spec.assets(target);
-  for (const [prefix, dir] of Object.entries(assets.mounts)) server.mountDir(prefix, dir);
-  server.mountContent(`/bench/${spec.name}.js`, pageModuleSource(spec.program), 'text/javascript; charset=utf-8');
-  server.mountContent(`/bench/${spec.name}.html`, pageHtml(`/bench/${spec.name}.js`), 'text/html; charset=utf-8');
+  for (const [prefix, dir] of Object.entries(assets.mounts)) scope.mountDir(prefix, dir);
+  scope.mountContent(`/bench/${spec.name}.js`, pageModuleSource(spec.program), 'text/javascript; charset=utf-8');
+  scope.mountContent(`/bench/${spec.name}.html`, pageHtml(url(`/bench/${spec.name}.js`)), 'text/html; charset=utf-8');
   const { data } = ctx;
   const layout = ref.artifact.layout ?? 'nhwc';
   const x = imagesFor(layout, data.x, data.n, data.shape);
-  server.mountContent(`/data/${id}/x.f32`, new Uint8Array(x.buffer, x.byteOffset, x.byteLength), 'application/octet-stream');
-  const modelPrefix = `/models/${id}/`;
-  server.mountDir(modelPrefix, ref.dir);
+  scope.mountContent('/data/x.f32', new Uint8Array(x.buffer, x.byteOffset, x.byteLength), 'application/octet-stream');
+  scope.mountDir('/model/', ref.dir);
 
   const cfg: PageOpenConfig = {
     backend: target.backend,
     threads: target.threads,
-    wasmPaths: assets.wasmPaths,
-    scripts: assets.scripts,
-    modelUrl: modelPrefix + ref.artifact.entry.split('/').map(encodeURIComponent).join('/'),
+    wasmPaths: assets.wasmPaths ? url(assets.wasmPaths) : '',
+    scripts: assets.scripts.map(url),
+    modelUrl: url('/model/' + ref.artifact.entry.split('/').map(encodeURIComponent).join('/')),
     sampleShape: sampleShape(layout, data.shape),
     ...(ref.artifact.inputName ? { inputName: ref.artifact.inputName } : {}),
     ...(ref.artifact.outputName ? { outputName: ref.artifact.outputName } : {}),
     ...(ref.artifact.format === 'onnx' ? fixedBatchOption(new Uint8Array(readFileSync(join(ref.dir, ref.artifact.entry))), ref.artifact.inputName) : {}),
-    dataUrl: `/data/${id}/x.f32`,
+    dataUrl: url('/data/x.f32'),
     n: data.n,
     chunk: 64,
   };
@@ -84,12 +84,11 @@ export async function openBrowserSession(spec: BrowserRunnerSpec, ref: ModelRef,
   });
   const cleanup = async () => {
     await context.close().catch(() => undefined);
-    server.unmount(modelPrefix);
-    server.unmount(`/data/${id}/`);
+    scope.close();
   };
   /** An error naming what went wrong in the page and any file the server could not serve properly. */
   const failure = (what: string, e: unknown) => {
-    const problems = servingProblems(server.takeLog());
+    const problems = servingProblems(scope.takeLog());
     const parts = [`${target.id}: ${what}: ${(e as Error).message.split('\n')[0]}`];
     if (problems.length) parts.push(`served files: ${problems.join('; ')}`);
     if (pageErrors.length) parts.push(`page errors: ${[...new Set(pageErrors)].slice(0, 3).join(' | ')}`);
@@ -104,13 +103,13 @@ export async function openBrowserSession(spec: BrowserRunnerSpec, ref: ModelRef,
       const cdp = await context.newCDPSession(page);
       await cdp.send('Emulation.setCPUThrottlingRate', { rate: target.cpuThrottling });
     }
-    server.takeLog();
-    await page.goto(`${server.origin}/bench/${spec.name}.html`, { timeout: 60_000 });
+    scope.takeLog();
+    await page.goto(scope.url(`/bench/${spec.name}.html`), { timeout: 60_000 });
     await page.waitForFunction(() => window.benchReady === true, null, { timeout: 60_000 });
     opened = await withTimeout(page.evaluate((c) => window.bench.open(c), cfg), 300_000, 'opening the model in the page');
     // A runtime may work around a bad response (emscripten falls back from streaming compilation when the wasm MIME
     // type is wrong), but a deployment serving it that way is broken: report it instead of measuring around it.
-    served = server.takeLog();
+    served = scope.takeLog();
     const problems = servingProblems(served);
     if (problems.length) throw new Error(problems.join('; '));
   } catch (e) {
