@@ -5,7 +5,7 @@
 import type { Budget, Target } from '../config/target.js';
 import type { ArtifactFormat, Precision } from '../core/types.js';
 import type { LatencySummary, STATS_DEFINITIONS } from './stats.js';
-import type { DeviceInfo, MemoryInfo, ModelRole } from './types.js';
+import type { DeviceInfo, FirstPrediction, MemoryInfo, ModelRole } from './types.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -76,7 +76,7 @@ export interface ThroughputEntry {
 }
 
 export interface BudgetCheck {
-  metric: 'bytes' | 'gzipBytes' | 'p50Ms' | 'p95Ms';
+  metric: 'bytes' | 'gzipBytes' | 'p50Ms' | 'p95Ms' | 'firstPredictionMs';
   limit: number;
   /** Undefined when the value could not be measured (then the check fails). */
   value?: number;
@@ -95,6 +95,8 @@ export interface BenchRow {
   device?: DeviceInfo;
   /** runtimeInitMs: starting the runtime; coldLoadMs: read + build/compile + first inference of this model. */
   load?: { runtimeInitMs: number; coldLoadMs: number };
+  /** Browser rows: time to first prediction (runtime start, model download, model load, first inference). */
+  firstPrediction?: FirstPrediction;
   /** Warm latency at batch 1. */
   latency?: LatencyStats;
   throughput?: ThroughputEntry[];
@@ -109,8 +111,8 @@ export interface BenchRow {
   notes: string[];
 }
 
-/** Checks a row's size and batch-1 latency against a target budget (only the limits the budget sets). */
-export function checkBudget(budget: Budget, artifact: ArtifactSummary | undefined, latency: LatencyStats | undefined): BenchRow['budget'] {
+/** Checks a row's size, batch-1 latency and time to first prediction against a target budget (only the limits it sets). */
+export function checkBudget(budget: Budget, artifact: ArtifactSummary | undefined, latency: LatencyStats | undefined, firstPrediction?: FirstPrediction): BenchRow['budget'] {
   const checks: BudgetCheck[] = [];
   const add = (metric: BudgetCheck['metric'], limit: number | undefined, value: number | undefined) => {
     if (limit === undefined) return;
@@ -120,6 +122,7 @@ export function checkBudget(budget: Budget, artifact: ArtifactSummary | undefine
   add('gzipBytes', budget.maxGzipBytes, artifact?.gzipBytes);
   add('p50Ms', budget.maxP50Ms, latency?.p50);
   add('p95Ms', budget.maxP95Ms, latency?.p95);
+  add('firstPredictionMs', budget.maxFirstPredictionMs, firstPrediction?.totalMs);
   return checks.length ? { pass: checks.every((c) => c.pass), checks } : undefined;
 }
 

@@ -87,11 +87,19 @@ export interface LocalServer extends Mounts {
   /** e.g. http://127.0.0.1:41234 */
   origin: string;
   port: number;
-  /** A new scope under a fresh random token. */
-  openScope(): ServerScope;
+  /** A new scope under a fresh random token; its own gzip and Cache-Control override the server's. */
+  openScope(opts?: ScopeOptions): ServerScope;
   /** Every request answered since the last call (scoped or not). */
   takeLog(): ServedRequest[];
   close(): Promise<void>;
+}
+
+/** How a scope serves its files. */
+export interface ScopeOptions {
+  /** Cache-Control of the scope's responses (default: the server's). */
+  cacheControl?: string;
+  /** Compress compressible files with gzip when the client accepts it (default: the server's). */
+  gzip?: boolean;
 }
 
 export interface ServerOptions {
@@ -119,37 +127,38 @@ export async function startLocalServer(opts: ServerOptions = {}): Promise<LocalS
   const dirs = new Map<string, string>();
   const contents = new Map<string, { body: string | Uint8Array; type: string }>();
   const posts = new Map<string, { maxBytes: number; handler: PostHandler }>();
-  const scopes = new Map<string, ServedRequest[]>();
+  const scopes = new Map<string, { log: ServedRequest[]; opts: ScopeOptions }>();
+  const scopeOf = (path: string) => scopes.get(/^\/s\/([^/]+)\//.exec(path)?.[1] ?? '');
   const gzipped = new Map<string, { mtimeMs: number; body: Buffer }>();
   let log: ServedRequest[] = [];
 
   const record = (entry: ServedRequest) => {
     log.push(entry);
-    const m = /^\/s\/([^/]+)\//.exec(entry.path);
-    if (m) scopes.get(m[1]!)?.push(entry);
+    scopeOf(entry.path)?.log.push(entry);
   };
-  const headers = (type: string, extra: Record<string, string | number> = {}) => ({
+  const headers = (path: string, type: string, extra: Record<string, string | number> = {}) => ({
     'Content-Type': type,
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Embedder-Policy': 'require-corp',
     'Cross-Origin-Resource-Policy': 'same-origin',
-    'Cache-Control': cacheControl,
+    'Cache-Control': scopeOf(path)?.opts.cacheControl ?? cacheControl,
     // The page reads Resource Timing sizes and times of every file (time to first prediction).
     'Timing-Allow-Origin': '*',
     ...extra,
   });
   const reply = (res: ServerResponse, path: string, status: number, type: string, body: string | Uint8Array, extra: Record<string, string | number> = {}) => {
     const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    res.writeHead(status, headers(type, { 'Content-Length': bytes, ...extra }));
+    res.writeHead(status, headers(path, type, { 'Content-Length': bytes, ...extra }));
     record({ path, status, type, bytes, ...(extra['Content-Encoding'] ? { encoding: String(extra['Content-Encoding']) } : {}) });
     res.end(res.req.method === 'HEAD' ? undefined : body);
   };
-  const acceptsGzip = (req: IncomingMessage) => opts.gzip === true && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const acceptsGzip = (req: IncomingMessage, path: string) =>
+    (scopeOf(path)?.opts.gzip ?? opts.gzip) === true && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
 
   const sendFile = (req: IncomingMessage, res: ServerResponse, path: string, file: string) => {
     const ext = extname(file).toLowerCase();
     const type = mime[ext] ?? 'application/octet-stream';
-    if (acceptsGzip(req) && COMPRESSIBLE.has(ext)) {
+    if (acceptsGzip(req, path) && COMPRESSIBLE.has(ext)) {
       const { mtimeMs } = statSync(file);
       let z = gzipped.get(file);
       if (!z || z.mtimeMs !== mtimeMs) gzipped.set(file, (z = { mtimeMs, body: gzipSync(readFileSync(file)) }));
@@ -157,7 +166,7 @@ export async function startLocalServer(opts: ServerOptions = {}): Promise<LocalS
       return;
     }
     const size = statSync(file).size;
-    res.writeHead(200, headers(type, { 'Content-Length': size }));
+    res.writeHead(200, headers(path, type, { 'Content-Length': size }));
     record({ path, status: 200, type, bytes: size });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).on('error', () => res.destroy()).pipe(res);
@@ -262,19 +271,21 @@ export async function startLocalServer(opts: ServerOptions = {}): Promise<LocalS
     origin,
     port,
     ...mountsAt('/'),
-    openScope() {
+    openScope(scopeOpts = {}) {
       const token = newToken();
       const base = `/s/${token}/`;
       const mounts = mountsAt(base);
-      scopes.set(token, []);
+      scopes.set(token, { log: [], opts: scopeOpts });
       return {
         token,
         base,
         ...mounts,
         url: (path) => origin + base + path.replace(/^\//, ''),
         takeLog() {
-          const out = scopes.get(token) ?? [];
-          scopes.set(token, []);
+          const scope = scopes.get(token);
+          if (!scope) return [];
+          const out = scope.log;
+          scope.log = [];
           return out;
         },
         close() {

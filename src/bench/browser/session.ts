@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { fixedBatchOption } from '../onnx-shape.js';
-import type { Target } from '../../config/target.js';
+import { NETWORK_PROFILES, type Target } from '../../config/target.js';
 import { imagesFor, sampleShape } from '../layout.js';
 import type { ModelRef, RunnerContext, Session } from '../types.js';
 import { sharedBrowser, sharedServer } from './chromium.js';
@@ -47,7 +47,10 @@ export async function openBrowserSession(spec: BrowserRunnerSpec, ref: ModelRef,
   const browser = await sharedBrowser(ctx.resources);
   // Every URL of this session lives under its own random token, and only requests under it are held against the
   // page: another process's requests to the server (404s included) cannot fail this session.
-  const scope = server.openScope();
+  const network = target.network ? NETWORK_PROFILES[target.network] : undefined;
+  // A throttled target stands for a deployment: its files go out gzip-compressed with a CDN's caching headers (a
+  // fresh browser context has an empty cache, so the load stays cold).
+  const scope = server.openScope(network ? { gzip: true, cacheControl: 'public, max-age=31536000, immutable' } : {});
   const url = (path: string) => scope.base + path.replace(/^\//, '');
   const assets = spec.assets(target);
   for (const [prefix, dir] of Object.entries(assets.mounts)) scope.mountDir(prefix, dir);
@@ -98,15 +101,27 @@ export async function openBrowserSession(spec: BrowserRunnerSpec, ref: ModelRef,
   let opened;
   let served: ServedRequest[] = [];
   try {
+    const cdp = target.cpuThrottling > 1 || network ? await context.newCDPSession(page) : undefined;
     if (target.cpuThrottling > 1) {
       // Throttles the page's main thread (Lighthouse's mobile convention is 4x); workers are not slowed.
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Emulation.setCPUThrottlingRate', { rate: target.cpuThrottling });
+      await cdp!.send('Emulation.setCPUThrottlingRate', { rate: target.cpuThrottling });
     }
     scope.takeLog();
     await page.goto(scope.url(`/bench/${spec.name}.html`), { timeout: 60_000 });
     await page.waitForFunction(() => window.benchReady === true, null, { timeout: 60_000 });
+    await withTimeout(page.evaluate((c) => window.bench.loadData(c), cfg), 120_000, 'loading the test images into the page');
+    if (network) {
+      // Only the runtime and the model load under the profile; the page and the test images came before it.
+      await cdp!.send('Network.enable');
+      await cdp!.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: network.latencyMs,
+        downloadThroughput: network.downloadBytesPerSec,
+        uploadThroughput: network.uploadBytesPerSec,
+      });
+    }
     opened = await withTimeout(page.evaluate((c) => window.bench.open(c), cfg), 300_000, 'opening the model in the page');
+    if (network) await cdp!.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     // A runtime may work around a bad response (emscripten falls back from streaming compilation when the wasm MIME
     // type is wrong), but a deployment serving it that way is broken: report it instead of measuring around it.
     served = scope.takeLog();
@@ -122,6 +137,7 @@ export async function openBrowserSession(spec: BrowserRunnerSpec, ref: ModelRef,
   // Which wasm binary the runtime picked (SIMD, threads, JSEP/asyncify) says more than any flag.
   const wasm = [...new Set(served.filter((r) => r.path.endsWith('.wasm') && r.status === 200).map((r) => r.path.split('/').pop()))];
   if (wasm.length) notes.push(`wasm binary: ${wasm.join(', ')}`);
+  if (target.network) notes.push(`runtime and model loaded under the ${target.network} network profile (CDP Network.emulateNetworkConditions), gzip-compressed`);
   if (target.cpuThrottling > 1) notes.push(`CPU throttled ${target.cpuThrottling}x (CDP Emulation.setCPUThrottlingRate; main thread only)`);
   const guarded = async <T>(what: string, ms: number, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -135,6 +151,7 @@ export async function openBrowserSession(spec: BrowserRunnerSpec, ref: ModelRef,
       runtimeVersion: `${opened.runtimeVersion} in Chromium ${browser.version()}`,
       runtimeInitMs: opened.runtimeInitMs,
       coldLoadMs: opened.coldLoadMs,
+      firstPrediction: { ...opened.firstPrediction, ...(target.network ? { network: target.network } : {}) },
       ...(opened.fixedBatch !== null ? { fixedBatch: opened.fixedBatch } : {}),
       device: opened.device,
       notes,
