@@ -26,6 +26,31 @@ export interface BenchResults {
   models: { student: { source: string; exportDir: string }; teacher: { path: string; onnx: string } };
   targets: TargetSummary[];
   rows: BenchRow[];
+  /** Devices that ran the served bench page (`bench --serve`), in the order they first posted; their rows name them. */
+  devices?: ServedDevice[];
+}
+
+/** A device that opened the page of `bench --serve`, as its browser describes itself. */
+export interface ServedDevice {
+  /** "device-1", "device-2", ...: the prefix of its rows' target ("device-1/chromium-tfjs-wasm"). */
+  label: string;
+  /** Random id the page drew when it opened (one per page load). */
+  id: string;
+  /** ISO 8601 time of its first post. */
+  firstSeen: string;
+  /** True once the page posted that it ran every job. */
+  finished: boolean;
+  userAgent: string;
+  platform?: string;
+  hardwareConcurrency?: number;
+  /** navigator.deviceMemory in GB (Chromium only; the browser rounds it and caps it at 8). */
+  deviceMemoryGb?: number;
+  webgpuAdapter?: string;
+  webglRenderer?: string;
+  /** A page over plain http from another address is not a secure context: no WebGPU, no wasm threads. */
+  secureContext: boolean;
+  crossOriginIsolated: boolean;
+  screen?: string;
 }
 
 /** A target as benchmarked (from its JSON file). */
@@ -108,6 +133,8 @@ export interface BenchRow {
   /** Teacher's p50 / this p50 on the same target (student rows). */
   speedup?: number;
   budget?: { pass: boolean; checks: BudgetCheck[] };
+  /** Rows measured on a served device: its label in `devices`. */
+  servedDevice?: string;
   notes: string[];
 }
 

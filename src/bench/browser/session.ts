@@ -20,6 +20,8 @@ export interface BrowserRunnerSpec {
   program: PageProgram;
   /** Folders to serve (URL prefix → absolute folder), the script/module URLs to load and the wasm URL prefix. */
   assets(target: Target): { mounts: Record<string, string>; scripts: string[]; wasmPaths: string };
+  /** Why this machine cannot serve the runtime files `target` needs (a package not installed), or undefined. */
+  missing?(target: Pick<Target, 'backend'>): string | undefined;
 }
 
 declare global {
