@@ -217,6 +217,26 @@ function targetsSection(res: BenchResults): Section {
   };
 }
 
+function devicesSection(res: BenchResults): Section | undefined {
+  if (!res.devices?.length) return undefined;
+  return {
+    title: 'Served devices',
+    table: {
+      columns: [col('Device'), col('Browser (user agent)'), num('Cores'), num('Memory'), col('GPU'), col('Context'), col('Finished')],
+      rows: res.devices.map((d) => [
+        cell(d.label),
+        cell(d.userAgent),
+        cell(d.hardwareConcurrency !== undefined ? String(d.hardwareConcurrency) : 'not exposed', d.hardwareConcurrency === undefined ? { tone: 'muted' } : {}),
+        cell(d.deviceMemoryGb !== undefined ? `${d.deviceMemoryGb} GB` : 'not exposed', d.deviceMemoryGb === undefined ? { tone: 'muted' } : {}),
+        cell([d.webgpuAdapter ? `WebGPU: ${d.webgpuAdapter}` : '', d.webglRenderer ? `WebGL: ${d.webglRenderer}` : ''].filter(Boolean).join('; ') || 'none exposed'),
+        cell(d.secureContext ? (d.crossOriginIsolated ? 'secure, cross-origin isolated' : 'secure, not isolated') : 'not secure (plain http)', d.secureContext ? {} : { tone: 'fail' }),
+        cell(d.finished ? 'yes' : 'no (stopped part-way)', d.finished ? {} : { tone: 'muted' }),
+      ]),
+    },
+    notes: [[`Rows named DEVICE/TARGET ran on that device with the target's runtime, backend, threads and timing plan (`, { code: 'bench --serve' }, '); deviceMemory is rounded and capped at 8 GB by the browser.']],
+  };
+}
+
 const CHARTS: ChartRef[] = [
   {
     chart: 'latency',
@@ -248,6 +268,7 @@ export function reportSections(res: BenchResults): ReportModel {
     firstPredictionSection(ok),
     perClassSection(res),
     targetsSection(res),
+    devicesSection(res),
   ];
   const noted = ok.filter((r) => r.notes.length);
   if (noted.length) sections.push({ title: 'Notes', list: noted.map((r) => [`${r.target} ${rowLabel(r)}: ${r.notes.join('; ')}`]) });

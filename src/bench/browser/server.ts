@@ -301,8 +301,14 @@ export async function startLocalServer(opts: ServerOptions = {}): Promise<LocalS
     },
     close: () =>
       new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
+        // Responses under way are finished (a device's last post gets its answer); idle keep-alive connections
+        // close now, and whatever is still open after a second is cut.
+        const force = setTimeout(() => server.closeAllConnections(), 1000);
+        server.close(() => {
+          clearTimeout(force);
+          ok();
+        });
+        server.closeIdleConnections();
       }),
   };
 }

@@ -115,6 +115,8 @@ export async function serveBench(opts: ServeOptions): Promise<ServeOutcome> {
 
   let stop!: (r: StopReason | Error) => void;
   const stopped = new Promise<StopReason | Error>((ok) => (stop = ok));
+  // Devices of earlier sessions keep their labels; this session's are numbered after them.
+  const earlier = results.devices ?? [];
   const mine = new Map<string, ServedDevice>();
   const finished = new Set<string>();
   const done = new Set<string>();
@@ -135,8 +137,7 @@ export async function serveBench(opts: ServeOptions): Promise<ServeOutcome> {
     let device = mine.get(post.deviceId);
     const isNew = !device;
     if (!device) {
-      const known = results.devices ?? [];
-      device = { label: `device-${known.length + mine.size + 1}`, id: post.deviceId, firstSeen: new Date().toISOString(), finished: false, ...post.device };
+      device = { label: `device-${earlier.length + mine.size + 1}`, id: post.deviceId, firstSeen: new Date().toISOString(), finished: false, ...post.device };
     }
     if (post.kind === 'done') {
       if (isNew) return { status: 400, body: 'refused: "done" from a device that posted no job' };
@@ -160,12 +161,13 @@ export async function serveBench(opts: ServeOptions): Promise<ServeOutcome> {
       rows++;
       log.info(`${device.label}: ${row.target} ${row.status}${row.latency ? ` p50 ${row.latency.p50.toPrecision(3)} ms` : row.reason ? `: ${row.reason}` : ''}`);
     }
-    results = { ...results, devices: [...(results.devices ?? []).filter((d) => !mine.has(d.id)), ...mine.values()] };
+    results = { ...results, devices: [...earlier, ...mine.values()] };
     await writeJsonAtomic(paths.results, results);
     await opts.onMerged?.(results);
     if (post.kind === 'done') {
       log.info(`${device.label}: finished (${device.userAgent})`);
-      if (opts.devices !== undefined && finished.size >= opts.devices) stop('devices');
+      // After this reply has gone out.
+      if (opts.devices !== undefined && finished.size >= opts.devices) setImmediate(() => stop('devices'));
     }
     return { status: 200, body: 'merged' };
   };
