@@ -2,6 +2,7 @@
 import { UserError } from '../../core/errors.js';
 import { stderrLogger } from '../../core/progress.js';
 import { numberFlag, type Command } from '../command.js';
+import { qrMatrix, qrTerminal } from '../../core/qr.js';
 
 import { listFlag as list } from '../flags.js';
 import { RUN_FILES, runPaths } from '../../run-dir/layout.js';
@@ -38,6 +39,7 @@ async function serve(values: Record<string, unknown>): Promise<number> {
       log: stderrLogger,
       onListening(urls) {
         console.log(`bench --serve: open this on each device (the token in it is required):\n${urls.map((u) => `  ${u}`).join('\n')}`);
+        console.log(qrTerminal(qrMatrix(urls[0]!)));
         if (host === '127.0.0.1' || host === 'localhost') {
           console.log(`Listening on ${host} only. A phone over USB: adb reverse tcp:${new URL(urls[0]!).port} tcp:${new URL(urls[0]!).port}, then open the URL on it; or --host 0.0.0.0 for the local network (plain http there: no WebGPU, no wasm threads).`);
         }
