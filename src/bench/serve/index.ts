@@ -110,7 +110,9 @@ export async function serveBench(opts: ServeOptions): Promise<ServeOutcome> {
   const host = opts.host ?? '127.0.0.1';
   const server = await listen(host, opts.port);
   const runId = randomBytes(12).toString('hex');
-  const scope = server.openScope();
+  // gzip as a deployment sends it (Resource Timing then tells wire bytes from body bytes); no-store keeps every
+  // job's load cold, as the jobs share the device's HTTP cache.
+  const scope = server.openScope({ gzip: true, cacheControl: 'no-store' });
   mountBundle(scope, jobs, students, data, runId);
 
   let stop!: (r: StopReason | Error) => void;
