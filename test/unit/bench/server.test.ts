@@ -118,3 +118,30 @@ test('POST mounts: bodies over the limit get 413 and never reach the handler; ot
   assert.deepEqual(got, ['x'.repeat(100)]);
   s.close();
 });
+
+test('a scope can send gzip with its own Cache-Control; the log records the bytes sent', async () => {
+  const { gunzipSync } = await import('node:zlib');
+  const big = 'weights '.repeat(1000);
+  await writeFile(join(dir, 'pub', 'w.bin'), big);
+  const s = server.openScope({ gzip: true, cacheControl: 'public, max-age=31536000, immutable' });
+  s.mountDir('/pub/', join(dir, 'pub'));
+  const body = await new Promise<{ headers: Record<string, unknown>; data: Buffer }>((ok, fail) => {
+    const u = new URL(s.url('/pub/w.bin'));
+    get({ hostname: u.hostname, port: u.port, path: u.pathname, headers: { 'Accept-Encoding': 'gzip' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => ok({ headers: res.headers, data: Buffer.concat(chunks) }));
+    }).on('error', fail);
+  });
+  assert.equal(body.headers['content-encoding'], 'gzip');
+  assert.equal(body.headers['cache-control'], 'public, max-age=31536000, immutable');
+  assert.equal(gunzipSync(body.data).toString(), big);
+  assert.ok(body.data.length < big.length / 10);
+  const [entry] = s.takeLog();
+  assert.deepEqual([entry!.bytes, entry!.encoding], [body.data.length, 'gzip']);
+  // Without Accept-Encoding: the raw file; the server's own mounts keep no-store and no gzip.
+  const raw = await rawGet(server.origin, `${s.base}pub/w.bin`);
+  assert.equal(raw.body, big);
+  assert.equal((await fetch(`${server.origin}/pub/d.json`)).headers.get('cache-control'), 'no-store');
+  s.close();
+});
