@@ -24,7 +24,7 @@ export function deriveCrossRow(rows: BenchRow[], predictions: Map<BenchRow, Int3
   for (const row of rows) {
     if (row.status !== 'ok') continue;
     const target = targets.find((t) => t.id === row.target)!;
-    row.budget = checkBudget(target.budget, row.artifact, row.latency);
+    row.budget = checkBudget(target.budget, row.artifact, row.latency, row.firstPrediction);
     if (!row.budget) delete row.budget;
     if (row.model !== 'student') continue;
     const sameTarget = okTeacher.find((t) => t.target === row.target);

@@ -5,7 +5,7 @@
 import type { Budget, Target } from '../config/target.js';
 import type { ArtifactFormat, Precision } from '../core/types.js';
 import type { LatencySummary, STATS_DEFINITIONS } from './stats.js';
-import type { DeviceInfo, MemoryInfo, ModelRole } from './types.js';
+import type { DeviceInfo, FirstPrediction, MemoryInfo, ModelRole } from './types.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -26,6 +26,31 @@ export interface BenchResults {
   models: { student: { source: string; exportDir: string }; teacher: { path: string; onnx: string } };
   targets: TargetSummary[];
   rows: BenchRow[];
+  /** Devices that ran the served bench page (`bench --serve`), in the order they first posted; their rows name them. */
+  devices?: ServedDevice[];
+}
+
+/** A device that opened the page of `bench --serve`, as its browser describes itself. */
+export interface ServedDevice {
+  /** "device-1", "device-2", ...: the prefix of its rows' target ("device-1/chromium-tfjs-wasm"). */
+  label: string;
+  /** Random id the page drew when it opened (one per page load). */
+  id: string;
+  /** ISO 8601 time of its first post. */
+  firstSeen: string;
+  /** True once the page posted that it ran every job. */
+  finished: boolean;
+  userAgent: string;
+  platform?: string;
+  hardwareConcurrency?: number;
+  /** navigator.deviceMemory in GB (Chromium only; the browser rounds it and caps it at 8). */
+  deviceMemoryGb?: number;
+  webgpuAdapter?: string;
+  webglRenderer?: string;
+  /** A page over plain http from another address is not a secure context: no WebGPU, no wasm threads. */
+  secureContext: boolean;
+  crossOriginIsolated: boolean;
+  screen?: string;
 }
 
 /** A target as benchmarked (from its JSON file). */
@@ -76,7 +101,7 @@ export interface ThroughputEntry {
 }
 
 export interface BudgetCheck {
-  metric: 'bytes' | 'gzipBytes' | 'p50Ms' | 'p95Ms';
+  metric: 'bytes' | 'gzipBytes' | 'p50Ms' | 'p95Ms' | 'firstPredictionMs';
   limit: number;
   /** Undefined when the value could not be measured (then the check fails). */
   value?: number;
@@ -95,6 +120,8 @@ export interface BenchRow {
   device?: DeviceInfo;
   /** runtimeInitMs: starting the runtime; coldLoadMs: read + build/compile + first inference of this model. */
   load?: { runtimeInitMs: number; coldLoadMs: number };
+  /** Browser rows: time to first prediction (runtime start, model download, model load, first inference). */
+  firstPrediction?: FirstPrediction;
   /** Warm latency at batch 1. */
   latency?: LatencyStats;
   throughput?: ThroughputEntry[];
@@ -106,11 +133,13 @@ export interface BenchRow {
   /** Teacher's p50 / this p50 on the same target (student rows). */
   speedup?: number;
   budget?: { pass: boolean; checks: BudgetCheck[] };
+  /** Rows measured on a served device: its label in `devices`. */
+  servedDevice?: string;
   notes: string[];
 }
 
-/** Checks a row's size and batch-1 latency against a target budget (only the limits the budget sets). */
-export function checkBudget(budget: Budget, artifact: ArtifactSummary | undefined, latency: LatencyStats | undefined): BenchRow['budget'] {
+/** Checks a row's size, batch-1 latency and time to first prediction against a target budget (only the limits it sets). */
+export function checkBudget(budget: Budget, artifact: ArtifactSummary | undefined, latency: LatencyStats | undefined, firstPrediction?: FirstPrediction): BenchRow['budget'] {
   const checks: BudgetCheck[] = [];
   const add = (metric: BudgetCheck['metric'], limit: number | undefined, value: number | undefined) => {
     if (limit === undefined) return;
@@ -120,6 +149,7 @@ export function checkBudget(budget: Budget, artifact: ArtifactSummary | undefine
   add('gzipBytes', budget.maxGzipBytes, artifact?.gzipBytes);
   add('p50Ms', budget.maxP50Ms, latency?.p50);
   add('p95Ms', budget.maxP95Ms, latency?.p95);
+  add('firstPredictionMs', budget.maxFirstPredictionMs, firstPrediction?.totalMs);
   return checks.length ? { pass: checks.every((c) => c.pass), checks } : undefined;
 }
 

@@ -40,6 +40,34 @@ export interface DeviceInfo {
 
 export type ProbeResult = { ok: true; device?: DeviceInfo } | { ok: false; reason: string };
 
+/**
+ * Time to first prediction in a browser: everything a user waits for from the moment the page starts loading the
+ * runtime until the first prediction is readable. `totalMs` = `runtimeMs` + `modelDownloadMs` + `modelLoadMs` +
+ * `firstInferenceMs` (the model's download and build overlap little: the runtimes fetch every file, then build).
+ */
+export interface FirstPrediction {
+  totalMs: number;
+  /** Loading the runtime's scripts and wasm and starting the backend (their downloads included). */
+  runtimeMs: number;
+  /** Of which downloading the runtime's files (first request start to last response end). */
+  runtimeDownloadMs: number;
+  runtimeTransferBytes: number;
+  /** Downloading the model's files (first request start to last response end). */
+  modelDownloadMs: number;
+  modelFiles: number;
+  /** Bytes on the wire, headers included (Resource Timing transferSize). */
+  modelTransferBytes: number;
+  /** Body bytes as sent (compressed when the server compressed). */
+  modelEncodedBytes: number;
+  /** Body bytes after decoding. */
+  modelBodyBytes: number;
+  /** Building/compiling the model, apart from its download. */
+  modelLoadMs: number;
+  firstInferenceMs: number;
+  /** The network profile the page ran under (a throttled Chromium target), if any. */
+  network?: string;
+}
+
 /** Facts a session learnt while opening its model. */
 export interface SessionInfo {
   /** Runtime version, e.g. "tfjs 4.22.0" or "onnxruntime-web 1.30.0". */
@@ -50,6 +78,8 @@ export interface SessionInfo {
   coldLoadMs: number;
   /** The batch size the model requires when its batch dimension is fixed (some ONNX exports). */
   fixedBatch?: number;
+  /** Browser sessions: time to first prediction and its parts. */
+  firstPrediction?: FirstPrediction;
   device?: DeviceInfo;
   /** Caveats worth a footnote (e.g. "tfjs runs wasm single-threaded under Node: threads ignored"). */
   notes: string[];

@@ -23,6 +23,19 @@ export type Backend = (typeof BACKENDS)[number];
 /** The artifact format each runtime loads. */
 export const FORMAT_OF_RUNTIME = { tfjs: 'tfjs', onnxruntime: 'onnx' } as const;
 
+/**
+ * Network profiles a Chromium target can load under (CDP Network.emulateNetworkConditions: `latencyMs` is added to
+ * every request, bodies flow at most at `downloadBytesPerSec`). slow-4g is Lighthouse's mobile "Slow 4G" (rttMs 150,
+ * throughputKbps 1.6·1024, uploadThroughputKbps 750, lighthouse-core/config/constants.js) applied as given, not with
+ * the DevTools-throttling multipliers (×3.75 latency, ×0.9 throughput) Lighthouse adds on top; 3g is Chrome
+ * DevTools' "Slow 3G" preset (2000 ms, 500 kbit/s·0.8 both ways).
+ */
+export const NETWORK_PROFILES = {
+  'slow-4g': { latencyMs: 150, downloadBytesPerSec: (1.6 * 1024 * 1024) / 8, uploadBytesPerSec: (750 * 1024) / 8 },
+  '3g': { latencyMs: 2000, downloadBytesPerSec: (500 * 1000 * 0.8) / 8, uploadBytesPerSec: (500 * 1000 * 0.8) / 8 },
+} as const;
+export type NetworkProfileName = keyof typeof NETWORK_PROFILES;
+
 const Precision = z.enum(PRECISIONS);
 const positiveMs = z.number().positive();
 
@@ -44,6 +57,9 @@ export const BudgetSpec = z
     maxGzipBytes: z.number().int().positive().optional().describe('largest allowed artifact size, gzip bytes (what a CDN sends)'),
     maxP50Ms: positiveMs.optional().describe('largest allowed median latency at batch 1 (ms)'),
     maxP95Ms: positiveMs.optional().describe('largest allowed 95th-percentile latency at batch 1 (ms)'),
+    maxFirstPredictionMs: positiveMs
+      .optional()
+      .describe('largest allowed time to first prediction (ms): runtime start, model download, model load, first inference (browser targets)'),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -65,6 +81,10 @@ const TargetObject = z
     backend: z.enum(BACKENDS).describe('tfjs backend or onnxruntime execution provider'),
     threads: z.number().int().positive().default(1).describe('intra-op threads (onnxruntime, tfjs wasm in a browser)'),
     cpuThrottling: z.number().min(1).default(1).describe('Chromium CPU slow-down factor (CDP Emulation.setCPUThrottlingRate); 4 = Lighthouse mobile'),
+    network: z
+      .enum(Object.keys(NETWORK_PROFILES) as [NetworkProfileName, ...NetworkProfileName[]])
+      .optional()
+      .describe('Chromium: load the runtime and the model under this network profile (files gzip-compressed, as a deployment serves them); slow-4g = Lighthouse mobile'),
     batchSizes: z
       .array(z.number().int().positive())
       .min(1)
@@ -96,6 +116,12 @@ function targetSchema(rules: readonly TargetRule[]) {
     }
     if (t.host !== 'chromium' && t.cpuThrottling !== 1) {
       ctx.addIssue({ code: 'custom', path: ['cpuThrottling'], message: 'only chromium targets can be throttled (CDP); use 1 on node' });
+    }
+    if (t.host !== 'chromium' && t.network !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['network'], message: 'only chromium targets load over a (throttled) network; remove it on node' });
+    }
+    if (t.host !== 'chromium' && t.budget.maxFirstPredictionMs !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['budget', 'maxFirstPredictionMs'], message: 'time to first prediction is measured in browsers only (chromium targets)' });
     }
     if (new Set(t.batchSizes).size !== t.batchSizes.length) {
       ctx.addIssue({ code: 'custom', path: ['batchSizes'], message: 'has duplicates' });

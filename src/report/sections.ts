@@ -92,6 +92,7 @@ export function budgetText(b: TargetSummary['budget']): string {
   if (b.maxGzipBytes !== undefined) parts.push(`≤ ${fmtBytes(b.maxGzipBytes)} gzip`);
   if (b.maxP50Ms !== undefined) parts.push(`p50 ≤ ${b.maxP50Ms} ms`);
   if (b.maxP95Ms !== undefined) parts.push(`p95 ≤ ${b.maxP95Ms} ms`);
+  if (b.maxFirstPredictionMs !== undefined) parts.push(`first prediction ≤ ${b.maxFirstPredictionMs} ms`);
   return parts.join(', ') || 'none';
 }
 
@@ -160,6 +161,28 @@ function loadSection(ok: BenchRow[]): Section {
   };
 }
 
+function firstPredictionSection(ok: BenchRow[]): Section | undefined {
+  const rows = ok.filter((r) => r.firstPrediction);
+  if (!rows.length) return undefined;
+  return {
+    title: 'Time to first prediction',
+    table: {
+      columns: [
+        col('Target'), col('Model'), col('Network'), num('Total ms'), num('Runtime start ms'), num('of which download ms', { detail: true }),
+        num('Model download ms'), num('Model bytes sent (body)'), num('Model load ms'), num('First inference ms'),
+      ],
+      rows: rows.map((r) => {
+        const f = r.firstPrediction!;
+        return [
+          targetCell(r), cell(rowLabel(r)), cell(f.network ?? 'unthrottled'), cell(fmtMs(f.totalMs)), cell(fmtMs(f.runtimeMs)), cell(fmtMs(f.runtimeDownloadMs)),
+          cell(fmtMs(f.modelDownloadMs)), cell(`${fmtBytes(f.modelEncodedBytes)} (${fmtBytes(f.modelBodyBytes)})`), cell(fmtMs(f.modelLoadMs)), cell(fmtMs(f.firstInferenceMs)),
+        ];
+      }),
+    },
+    notes: [['From the page starting to load the runtime until the first prediction is readable: runtime start (its downloads included) + model download + model load + first inference. Downloads from Resource Timing; bytes sent are the bodies as served (gzip on throttled targets).']],
+  };
+}
+
 function perClassSection(res: BenchResults): Section | undefined {
   const pc = perClassPair(res);
   if (!pc) return undefined;
@@ -194,6 +217,26 @@ function targetsSection(res: BenchResults): Section {
   };
 }
 
+function devicesSection(res: BenchResults): Section | undefined {
+  if (!res.devices?.length) return undefined;
+  return {
+    title: 'Served devices',
+    table: {
+      columns: [col('Device'), col('Browser (user agent)'), num('Cores'), num('Memory'), col('GPU'), col('Context'), col('Finished')],
+      rows: res.devices.map((d) => [
+        cell(d.label),
+        cell(d.userAgent),
+        cell(d.hardwareConcurrency !== undefined ? String(d.hardwareConcurrency) : 'not exposed', d.hardwareConcurrency === undefined ? { tone: 'muted' } : {}),
+        cell(d.deviceMemoryGb !== undefined ? `${d.deviceMemoryGb} GB` : 'not exposed', d.deviceMemoryGb === undefined ? { tone: 'muted' } : {}),
+        cell([d.webgpuAdapter ? `WebGPU: ${d.webgpuAdapter}` : '', d.webglRenderer ? `WebGL: ${d.webglRenderer}` : ''].filter(Boolean).join('; ') || 'none exposed'),
+        cell(d.secureContext ? (d.crossOriginIsolated ? 'secure, cross-origin isolated' : 'secure, not isolated') : 'not secure (plain http)', d.secureContext ? {} : { tone: 'fail' }),
+        cell(d.finished ? 'yes' : 'no (stopped part-way)', d.finished ? {} : { tone: 'muted' }),
+      ]),
+    },
+    notes: [[`Rows named DEVICE/TARGET ran on that device with the target's runtime, backend, threads and timing plan (`, { code: 'bench --serve' }, '); deviceMemory is rounded and capped at 8 GB by the browser.']],
+  };
+}
+
 const CHARTS: ChartRef[] = [
   {
     chart: 'latency',
@@ -222,8 +265,10 @@ export function reportSections(res: BenchResults): ReportModel {
       : undefined,
     throughputSection(ok),
     loadSection(ok),
+    firstPredictionSection(ok),
     perClassSection(res),
     targetsSection(res),
+    devicesSection(res),
   ];
   const noted = ok.filter((r) => r.notes.length);
   if (noted.length) sections.push({ title: 'Notes', list: noted.map((r) => [`${r.target} ${rowLabel(r)}: ${r.notes.join('; ')}`]) });

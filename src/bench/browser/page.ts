@@ -4,7 +4,7 @@
  */
 import { measure, type TimingPlan, type TimingSamples } from '../harness.js';
 import { predictModel, timeModel } from '../session-core.js';
-import type { DeviceInfo, MemoryInfo, PortableModel } from '../types.js';
+import type { DeviceInfo, FirstPrediction, MemoryInfo, PortableModel } from '../types.js';
 
 /** What Node sends the page to open a model. URLs are relative to the page's origin. */
 export interface PageOpenConfig {
@@ -40,6 +40,8 @@ export interface PageOpenResult {
   runtimeVersion: string;
   runtimeInitMs: number;
   coldLoadMs: number;
+  /** What a user waits for before the first prediction, and its parts (from the page's clock and Resource Timing). */
+  firstPrediction: FirstPrediction;
   fixedBatch: number | null;
   device: DeviceInfo;
   notes: string[];
@@ -47,6 +49,9 @@ export interface PageOpenResult {
 
 /** The page's `window.bench` API that Node drives through page.evaluate. */
 export interface PageBench {
+  /** Fetches the test images (before any network throttling: they are the bench's, not the app's). */
+  loadData(cfg: PageOpenConfig): Promise<void>;
+  /** Loads the runtime and the model and runs the first inference (call after loadData). */
   open(cfg: PageOpenConfig): Promise<PageOpenResult>;
   time(batch: number, plan: TimingPlan): Promise<TimingSamples>;
   predict(n: number): Promise<number[]>;
@@ -89,10 +94,40 @@ export async function describeDevice(backend: string): Promise<DeviceInfo> {
   };
 }
 
+/**
+ * Splits the time to first prediction into its parts. `t` holds the page-clock marks: before the runtime loads, after
+ * it started, after the model opened (its files fetched and built), after the first inference. Downloads come from
+ * Resource Timing: the span from the first request's start to the last response's end among the files fetched in
+ * that phase (model files: those under the model URL's folder), and the bytes on the wire (`transferSize`, headers
+ * included; compressed when the server compressed) and the body bytes after decoding. Runs in the page.
+ */
+export function firstPredictionOf(t: [number, number, number, number], modelUrl: string): FirstPrediction {
+  const modelDir = new URL(modelUrl, location.href).href.replace(/[^/]*$/, '');
+  const entries = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => e.startTime >= t[0] - 1);
+  const span = (es: PerformanceResourceTiming[]) => (es.length ? Math.max(...es.map((e) => e.responseEnd)) - Math.min(...es.map((e) => e.startTime)) : 0);
+  const sum = (es: PerformanceResourceTiming[], k: 'transferSize' | 'encodedBodySize' | 'decodedBodySize') => es.reduce((a, e) => a + (e[k] ?? 0), 0);
+  const model = entries.filter((e) => e.name.startsWith(modelDir) && e.startTime >= t[1] - 1 && e.startTime <= t[2]);
+  const runtime = entries.filter((e) => !e.name.startsWith(modelDir) && e.startTime <= t[1]);
+  const modelDownloadMs = span(model);
+  return {
+    totalMs: t[3] - t[0],
+    runtimeMs: t[1] - t[0],
+    runtimeDownloadMs: span(runtime),
+    runtimeTransferBytes: sum(runtime, 'transferSize'),
+    modelDownloadMs,
+    modelFiles: model.length,
+    modelTransferBytes: sum(model, 'transferSize'),
+    modelEncodedBytes: sum(model, 'encodedBodySize'),
+    modelBodyBytes: sum(model, 'decodedBodySize'),
+    modelLoadMs: Math.max(0, t[2] - t[1] - modelDownloadMs),
+    firstInferenceMs: t[3] - t[2],
+  };
+}
+
 /** The page's bench API over a runtime loader. Runs in the page; the other functions arrive as parameters. */
 export function createPageBench(
   loadRuntime: (cfg: PageOpenConfig) => Promise<PageRuntime>,
-  core: { measure: typeof measure; timeModel: typeof timeModel; predictModel: typeof predictModel; describeDevice: typeof describeDevice },
+  core: { measure: typeof measure; timeModel: typeof timeModel; predictModel: typeof predictModel; describeDevice: typeof describeDevice; firstPredictionOf: typeof firstPredictionOf },
 ): PageBench {
   let model: PortableModel | undefined;
   let x = new Float32Array(0);
@@ -105,10 +140,7 @@ export function createPageBench(
     return model;
   };
   return {
-    async open(cfg) {
-      const t0 = now();
-      const rt = await loadRuntime(cfg);
-      const runtimeInitMs = now() - t0;
+    async loadData(cfg) {
       const res = await fetch(cfg.dataUrl);
       if (!res.ok) throw new Error(`test data ${cfg.dataUrl}: HTTP ${res.status}`);
       x = new Float32Array(await res.arrayBuffer());
@@ -116,18 +148,32 @@ export function createPageBench(
       n = cfg.n;
       chunk = cfg.chunk;
       if (x.length !== n * per) throw new Error(`test data holds ${x.length} values; expected ${n}·${per}`);
-      // Cold load: fetch the model files, build/compile the model, run the first inference.
+    },
+    async open(cfg) {
+      if (x.length === 0) throw new Error('bench.loadData has not run');
+      const t0 = now();
+      const rt = await loadRuntime(cfg);
       const t1 = now();
+      // Cold load: fetch the model files, build/compile the model, run the first inference.
       const m = await rt.openModel(cfg);
+      const t2 = now();
       const b = m.fixedBatch ?? 1;
       const first = new Float32Array(b * per);
       first.set(x.subarray(0, Math.min(b, n) * per));
       const input = m.makeInput(first, b);
       await m.run(input);
+      const t3 = now();
       m.disposeInput(input);
-      const coldLoadMs = now() - t1;
       model = m;
-      return { runtimeVersion: rt.version, runtimeInitMs, coldLoadMs, fixedBatch: m.fixedBatch ?? null, device: await core.describeDevice(cfg.backend), notes: rt.notes };
+      return {
+        runtimeVersion: rt.version,
+        runtimeInitMs: t1 - t0,
+        coldLoadMs: t3 - t1,
+        firstPrediction: core.firstPredictionOf([t0, t1, t2, t3], cfg.modelUrl),
+        fixedBatch: m.fixedBatch ?? null,
+        device: await core.describeDevice(cfg.backend),
+        notes: rt.notes,
+      };
     },
     time: (batch, plan) => core.timeModel(opened(), x, per, n, batch, plan, now, core.measure),
     predict: async (count) => Array.from(await core.predictModel(opened(), x, per, Math.min(count, n), chunk)),
@@ -154,13 +200,13 @@ export interface PageProgram {
  * hence the no-op definition; compiled output from tsc does not need it.
  */
 export function pageModuleSource(program: PageProgram): string {
-  const fns = [measure, timeModel, predictModel, loadScript, describeDevice, createPageBench, program.loader, ...program.helpers];
+  const fns = [measure, timeModel, predictModel, loadScript, describeDevice, firstPredictionOf, createPageBench, program.loader, ...program.helpers];
   return [
     '// edge-distill benchmark page (generated from src/bench; see src/bench/browser/page.ts)',
     'const __name = (fn) => fn;',
     ...Object.entries(program.constants ?? {}).map(([k, v]) => `const ${k} = ${JSON.stringify(v)};`),
     ...fns.map((f) => f.toString()),
-    `window.bench = createPageBench(${program.loader.name}, { measure, timeModel, predictModel, describeDevice });`,
+    `window.bench = createPageBench(${program.loader.name}, { measure, timeModel, predictModel, describeDevice, firstPredictionOf });`,
     'window.benchReady = true;',
   ].join('\n\n');
 }

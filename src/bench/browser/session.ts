@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { fixedBatchOption } from '../onnx-shape.js';
-import type { Target } from '../../config/target.js';
+import { NETWORK_PROFILES, type Target } from '../../config/target.js';
 import { imagesFor, sampleShape } from '../layout.js';
 import type { ModelRef, RunnerContext, Session } from '../types.js';
 import { sharedBrowser, sharedServer } from './chromium.js';
@@ -20,6 +20,8 @@ export interface BrowserRunnerSpec {
   program: PageProgram;
   /** Folders to serve (URL prefix → absolute folder), the script/module URLs to load and the wasm URL prefix. */
   assets(target: Target): { mounts: Record<string, string>; scripts: string[]; wasmPaths: string };
+  /** Why this machine cannot serve the runtime files `target` needs (a package not installed), or undefined. */
+  missing?(target: Pick<Target, 'backend'>): string | undefined;
 }
 
 declare global {
@@ -28,8 +30,6 @@ declare global {
     benchReady?: boolean;
   }
 }
-
-let sessionCounter = 0;
 
 /** Rejects with a clear message when `p` takes longer than `ms`. */
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -47,29 +47,34 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export async function openBrowserSession(spec: BrowserRunnerSpec, ref: ModelRef, target: Target, ctx: RunnerContext): Promise<Session> {
   const server = await sharedServer(ctx.resources);
   const browser = await sharedBrowser(ctx.resources);
-  const id = ++sessionCounter;
+  // Every URL of this session lives under its own random token, and only requests under it are held against the
+  // page: another process's requests to the server (404s included) cannot fail this session.
+  const network = target.network ? NETWORK_PROFILES[target.network] : undefined;
+  // A throttled target stands for a deployment: its files go out gzip-compressed with a CDN's caching headers (a
+  // fresh browser context has an empty cache, so the load stays cold).
+  const scope = server.openScope(network ? { gzip: true, cacheControl: 'public, max-age=31536000, immutable' } : {});
+  const url = (path: string) => scope.base + path.replace(/^\//, '');
   const assets = spec.assets(target);
-  for (const [prefix, dir] of Object.entries(assets.mounts)) server.mountDir(prefix, dir);
-  server.mountContent(`/bench/${spec.name}.js`, pageModuleSource(spec.program), 'text/javascript; charset=utf-8');
-  server.mountContent(`/bench/${spec.name}.html`, pageHtml(`/bench/${spec.name}.js`), 'text/html; charset=utf-8');
+  for (const [prefix, dir] of Object.entries(assets.mounts)) scope.mountDir(prefix, dir);
+  scope.mountContent(`/bench/${spec.name}.js`, pageModuleSource(spec.program), 'text/javascript; charset=utf-8');
+  scope.mountContent(`/bench/${spec.name}.html`, pageHtml(url(`/bench/${spec.name}.js`)), 'text/html; charset=utf-8');
   const { data } = ctx;
   const layout = ref.artifact.layout ?? 'nhwc';
   const x = imagesFor(layout, data.x, data.n, data.shape);
-  server.mountContent(`/data/${id}/x.f32`, new Uint8Array(x.buffer, x.byteOffset, x.byteLength), 'application/octet-stream');
-  const modelPrefix = `/models/${id}/`;
-  server.mountDir(modelPrefix, ref.dir);
+  scope.mountContent('/data/x.f32', new Uint8Array(x.buffer, x.byteOffset, x.byteLength), 'application/octet-stream');
+  scope.mountDir('/model/', ref.dir);
 
   const cfg: PageOpenConfig = {
     backend: target.backend,
     threads: target.threads,
-    wasmPaths: assets.wasmPaths,
-    scripts: assets.scripts,
-    modelUrl: modelPrefix + ref.artifact.entry.split('/').map(encodeURIComponent).join('/'),
+    wasmPaths: assets.wasmPaths ? url(assets.wasmPaths) : '',
+    scripts: assets.scripts.map(url),
+    modelUrl: url('/model/' + ref.artifact.entry.split('/').map(encodeURIComponent).join('/')),
     sampleShape: sampleShape(layout, data.shape),
     ...(ref.artifact.inputName ? { inputName: ref.artifact.inputName } : {}),
     ...(ref.artifact.outputName ? { outputName: ref.artifact.outputName } : {}),
     ...(ref.artifact.format === 'onnx' ? fixedBatchOption(new Uint8Array(readFileSync(join(ref.dir, ref.artifact.entry))), ref.artifact.inputName) : {}),
-    dataUrl: `/data/${id}/x.f32`,
+    dataUrl: url('/data/x.f32'),
     n: data.n,
     chunk: 64,
   };
@@ -84,12 +89,11 @@ export async function openBrowserSession(spec: BrowserRunnerSpec, ref: ModelRef,
   });
   const cleanup = async () => {
     await context.close().catch(() => undefined);
-    server.unmount(modelPrefix);
-    server.unmount(`/data/${id}/`);
+    scope.close();
   };
   /** An error naming what went wrong in the page and any file the server could not serve properly. */
   const failure = (what: string, e: unknown) => {
-    const problems = servingProblems(server.takeLog());
+    const problems = servingProblems(scope.takeLog());
     const parts = [`${target.id}: ${what}: ${(e as Error).message.split('\n')[0]}`];
     if (problems.length) parts.push(`served files: ${problems.join('; ')}`);
     if (pageErrors.length) parts.push(`page errors: ${[...new Set(pageErrors)].slice(0, 3).join(' | ')}`);
@@ -99,18 +103,30 @@ export async function openBrowserSession(spec: BrowserRunnerSpec, ref: ModelRef,
   let opened;
   let served: ServedRequest[] = [];
   try {
+    const cdp = target.cpuThrottling > 1 || network ? await context.newCDPSession(page) : undefined;
     if (target.cpuThrottling > 1) {
       // Throttles the page's main thread (Lighthouse's mobile convention is 4x); workers are not slowed.
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Emulation.setCPUThrottlingRate', { rate: target.cpuThrottling });
+      await cdp!.send('Emulation.setCPUThrottlingRate', { rate: target.cpuThrottling });
     }
-    server.takeLog();
-    await page.goto(`${server.origin}/bench/${spec.name}.html`, { timeout: 60_000 });
+    scope.takeLog();
+    await page.goto(scope.url(`/bench/${spec.name}.html`), { timeout: 60_000 });
     await page.waitForFunction(() => window.benchReady === true, null, { timeout: 60_000 });
+    await withTimeout(page.evaluate((c) => window.bench.loadData(c), cfg), 120_000, 'loading the test images into the page');
+    if (network) {
+      // Only the runtime and the model load under the profile; the page and the test images came before it.
+      await cdp!.send('Network.enable');
+      await cdp!.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: network.latencyMs,
+        downloadThroughput: network.downloadBytesPerSec,
+        uploadThroughput: network.uploadBytesPerSec,
+      });
+    }
     opened = await withTimeout(page.evaluate((c) => window.bench.open(c), cfg), 300_000, 'opening the model in the page');
+    if (network) await cdp!.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     // A runtime may work around a bad response (emscripten falls back from streaming compilation when the wasm MIME
     // type is wrong), but a deployment serving it that way is broken: report it instead of measuring around it.
-    served = server.takeLog();
+    served = scope.takeLog();
     const problems = servingProblems(served);
     if (problems.length) throw new Error(problems.join('; '));
   } catch (e) {
@@ -123,6 +139,7 @@ export async function openBrowserSession(spec: BrowserRunnerSpec, ref: ModelRef,
   // Which wasm binary the runtime picked (SIMD, threads, JSEP/asyncify) says more than any flag.
   const wasm = [...new Set(served.filter((r) => r.path.endsWith('.wasm') && r.status === 200).map((r) => r.path.split('/').pop()))];
   if (wasm.length) notes.push(`wasm binary: ${wasm.join(', ')}`);
+  if (target.network) notes.push(`runtime and model loaded under the ${target.network} network profile (CDP Network.emulateNetworkConditions), gzip-compressed`);
   if (target.cpuThrottling > 1) notes.push(`CPU throttled ${target.cpuThrottling}x (CDP Emulation.setCPUThrottlingRate; main thread only)`);
   const guarded = async <T>(what: string, ms: number, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -136,6 +153,7 @@ export async function openBrowserSession(spec: BrowserRunnerSpec, ref: ModelRef,
       runtimeVersion: `${opened.runtimeVersion} in Chromium ${browser.version()}`,
       runtimeInitMs: opened.runtimeInitMs,
       coldLoadMs: opened.coldLoadMs,
+      firstPrediction: { ...opened.firstPrediction, ...(target.network ? { network: target.network } : {}) },
       ...(opened.fixedBatch !== null ? { fixedBatch: opened.fixedBatch } : {}),
       device: opened.device,
       notes,

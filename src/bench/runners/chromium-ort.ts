@@ -44,7 +44,8 @@ export async function ortPageLoader(cfg: PageOpenConfig): Promise<PageRuntime> {
   };
 }
 
-const spec: BrowserRunnerSpec = {
+/** The page program and runtime files of onnxruntime-web in a browser (also the bundle of `bench --serve`). */
+export const ortBrowserSpec: BrowserRunnerSpec = {
   name: 'chromium-ort',
   program: { loader: ortPageLoader, helpers: [openOrtModel, warmUpOrt], constants: { IDENTITY_ONNX_BASE64 } },
   assets(target) {
@@ -67,6 +68,6 @@ export const chromiumOrtRunner: Runner = {
     if (target.backend === 'webgl' && fixedBatchOption(new Uint8Array(await readFile(join(ref.dir, ref.artifact.entry))), ref.artifact.inputName).fixedBatch === undefined) {
       throw new Error(`onnxruntime-web's webgl backend needs a fixed batch size, and ${ref.artifact.entry} has a dynamic one; export the ONNX with a fixed batch`);
     }
-    return openBrowserSession(spec, ref, target, ctx);
+    return openBrowserSession(ortBrowserSpec, ref, target, ctx);
   },
 };

@@ -40,9 +40,14 @@ export async function tfjsPageLoader(cfg: PageOpenConfig): Promise<PageRuntime> 
   };
 }
 
-const spec: BrowserRunnerSpec = {
+/** The page program and runtime files of tfjs in a browser (also the bundle of `bench --serve`). */
+export const tfjsBrowserSpec: BrowserRunnerSpec = {
   name: 'chromium-tfjs',
   program: { loader: tfjsPageLoader, helpers: [openTfjsModel] },
+  missing(target) {
+    const extra = BACKEND_PACKAGES[target.backend];
+    return extra && !packageDir(extra.pkg) ? `${extra.pkg} is not installed (npm install ${extra.pkg}@4.22.0)` : undefined;
+  },
   assets(target) {
     const mounts: Record<string, string> = { '/vendor/tfjs/': join(packageDir('@tensorflow/tfjs')!, 'dist') };
     const scripts = ['/vendor/tfjs/tf.es2017.min.js'];
@@ -65,11 +70,8 @@ export const chromiumTfjsRunner: Runner = {
   runtime: 'tfjs',
   backends: ['cpu', 'wasm', 'webgl', 'webgpu'],
   async probe(target, ctx) {
-    const extra = BACKEND_PACKAGES[target.backend];
-    if (extra && !packageDir(extra.pkg)) {
-      return { ok: false, reason: `${extra.pkg} is not installed (npm install ${extra.pkg}@4.22.0)` };
-    }
-    return probeChromium(target, ctx);
+    const missing = tfjsBrowserSpec.missing!(target);
+    return missing ? { ok: false, reason: missing } : probeChromium(target, ctx);
   },
-  open: (ref, target, ctx) => openBrowserSession(spec, ref, target, ctx),
+  open: (ref, target, ctx) => openBrowserSession(tfjsBrowserSpec, ref, target, ctx),
 };

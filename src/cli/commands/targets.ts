@@ -12,6 +12,7 @@ function budgetText(t: Target): string {
     b.maxBytes !== undefined ? `≤${(b.maxBytes / 1000).toFixed(0)}kB` : '',
     b.maxP50Ms !== undefined ? `p50≤${b.maxP50Ms}ms` : '',
     b.maxP95Ms !== undefined ? `p95≤${b.maxP95Ms}ms` : '',
+    b.maxFirstPredictionMs !== undefined ? `first≤${b.maxFirstPredictionMs}ms` : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -72,7 +73,7 @@ export const command: Command = {
       const rows = loaded.map(({ target: t }) => [
         t.id,
         `${t.runtime}/${t.host}/${t.backend}`,
-        `${t.threads}t${t.cpuThrottling > 1 ? ` ${t.cpuThrottling}x` : ''}`,
+        `${t.threads}t${t.cpuThrottling > 1 ? ` ${t.cpuThrottling}x` : ''}${t.network ? ` ${t.network}` : ''}`,
         `${t.artifact.format}:${targetPrecisions(t).join('+')}`,
         budgetText(t),
         status ? status.get(t.id)! : t.description,

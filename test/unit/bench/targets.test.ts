@@ -75,12 +75,14 @@ test('a bad budget is rejected at the budget field', async () => {
 test("a typo'd field is rejected at the field, with a suggestion", async () => {
   await rejects({ ...base, batchSize: [1] }, (p) => `${p}: batchSize: unknown field; did you mean "batchSizes"?`);
   await rejects({ ...base, timing: { minIteration: 3 } }, (p) => `${p}: timing.minIteration: unknown field; did you mean "minIterations"?`);
-  await rejects({ ...base, budget: { maxLatency: 3 } }, (p) => `${p}: budget.maxLatency: unknown field; allowed: [maxBytes, maxGzipBytes, maxP50Ms, maxP95Ms]`);
+  await rejects({ ...base, budget: { maxLatency: 3 } }, (p) => `${p}: budget.maxLatency: unknown field; allowed: [maxBytes, maxGzipBytes, maxP50Ms, maxP95Ms, maxFirstPredictionMs]`);
 });
 
 test('cross-field rules: artifact format fits the runtime, throttling only in chromium', async () => {
   await rejects({ ...base, artifact: { format: 'onnx' } }, (p) => `${p}: artifact.format: tfjs loads "tfjs" artifacts, not "onnx"`);
   await rejects({ ...base, cpuThrottling: 4 }, (p) => `${p}: cpuThrottling: only chromium targets can be throttled (CDP); use 1 on node`);
+  await rejects({ ...base, network: 'slow-4g' }, (p) => `${p}: network: only chromium targets load over a (throttled) network; remove it on node`);
+  await rejects({ ...base, budget: { maxFirstPredictionMs: 3000 } }, (p) => `${p}: budget.maxFirstPredictionMs: time to first prediction is measured in browsers only (chromium targets)`);
 });
 
 test('missing files, bad JSON and duplicate ids are user errors', async () => {

@@ -58,9 +58,18 @@ function evilResults(): BenchResults {
       row('chromium-tfjs-webgl', 'student', 6, 0.9, { device: { description: 'WebGL: SwiftShader', softwareEmulated: true } }),
       { target: 'node-tfjs-tensorflow', model: 'student', status: 'skipped', reason: `not installed ${EVIL}`, notes: [] },
       { target: 'chromium-tfjs-webgl', model: 'teacher', status: 'error', reason: `page failed: ${EVIL}`, notes: [] },
+      row('device-1/chromium-tfjs-wasm', 'student', 2, 0.9, { servedDevice: 'device-1', firstPrediction: FIRST }),
     ],
+    // What a device posts about itself is user data too.
+    devices: [{ label: 'device-1', id: '0123456789abcdef', firstSeen: '2026-01-01T00:00:00.000Z', finished: false, userAgent: `UA ${EVIL}`, hardwareConcurrency: 8, webgpuAdapter: `gpu ${EVIL}`, secureContext: false, crossOriginIsolated: false }],
   };
 }
+
+/** A time to first prediction whose parts add up: 1234.5 = 800 + 300 + 100 + 34.5. */
+const FIRST = {
+  totalMs: 1234.5, runtimeMs: 800, runtimeDownloadMs: 600, runtimeTransferBytes: 300_000, modelDownloadMs: 300, modelFiles: 2,
+  modelTransferBytes: 15_600, modelEncodedBytes: 15_000, modelBodyBytes: 20_000, modelLoadMs: 100, firstInferenceMs: 34.5, network: 'slow-4g',
+};
 
 /**
  * Results with round numbers, so every rendered value below is worked out by hand: fmtMs keeps three significant
@@ -202,6 +211,21 @@ test('user data is escaped: a class named like an HTML tag shows as text in HTML
   assert.match(md, /chromium-tfjs-webgl †/);
 });
 
+test('served devices and time to first prediction: one row each, the same in Markdown and HTML', () => {
+  const md = mdTables(renderMarkdown(evilResults()));
+  const html = htmlTables(renderHtml(evilResults()));
+  assert.deepEqual(html.get('Served devices')!.slice(1), [
+    ['device-1', `UA ${EVIL}`, '8', 'not exposed', `WebGPU: gpu ${EVIL}`, 'not secure (plain http)', 'no (stopped part-way)'],
+  ]);
+  // fmtMs: three significant digits (1234.5 → "1235", 34.5 → "34.5"); fmtBytes: SI kB.
+  assert.deepEqual(html.get('Time to first prediction')!.slice(1), [
+    ['device-1/chromium-tfjs-wasm', 'student tfjs/fp32', 'slow-4g', '1235', '800', '600', '300', '15.0 kB (20.0 kB)', '100', '34.5'],
+  ]);
+  // Markdown leaves out the detail column (the runtime's own download).
+  assert.deepEqual(md.get('Time to first prediction')![1]!.length, 9);
+  assert.ok(md.get('Served devices'));
+});
+
 test('report.html opens from disk in Chromium: no console errors, charts rendered, text escaped', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ed-report-'));
   const file = join(dir, 'report.html');
@@ -223,7 +247,7 @@ test('report.html opens from disk in Chromium: no console errors, charts rendere
     assert.deepEqual(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:')), [], 'a self-contained report fetches nothing');
     assert.equal(await page.locator('svg.chart').count(), 3);
     assert.ok((await page.locator('svg.chart g.bar rect').count()) >= 6, 'latency and size bars');
-    assert.equal(await page.locator('svg.chart .point').count(), 3, 'one scatter point per measured row');
+    assert.equal(await page.locator('svg.chart .point').count(), 4, 'one scatter point per measured row (the device row included)');
     assert.equal(await page.locator('img').count(), 0, 'the class name must not become an <img>');
     assert.ok((await page.locator('body').innerText()).includes(EVIL), 'the class name shows as text');
     const box = await page.locator('svg.chart').first().boundingBox();
