@@ -1,9 +1,14 @@
 /**
  * Headless Chromium for browser targets: Debian's /usr/bin/chromium driven by playwright-core (never a browser
- * downloaded by `npx playwright install`), launched once per bench run with a fresh temporary profile.
+ * downloaded by `npx playwright install`), launched once per bench run with a fresh temporary profile in a folder
+ * this project owns (see {@link launchChromium}).
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, rmSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { isProcessAlive } from '../../core/pid.js';
 import type { Resources } from '../types.js';
 import { startLocalServer, type LocalServer } from './server.js';
 
@@ -37,15 +42,90 @@ export function chromiumMissing(): string | undefined {
   }
 }
 
-/** Launches headless Chromium. playwright's launch() gives each browser a fresh temporary user-data-dir. */
+/** The prefix of the temp folders holding Chromium's profiles: `edge-distill-chromium-PID-XXXXXX` in the temp dir. */
+export const PROFILE_PREFIX = 'edge-distill-chromium-';
+
+/**
+ * Removes the profile folders of processes that no longer run (a bench killed with SIGKILL cannot remove its own);
+ * a live process's folder is left alone. Returns the folders removed.
+ */
+export async function removeStaleProfiles(dir = tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${PROFILE_PREFIX}(\\d+)-`).exec(name);
+    if (!m || isProcessAlive(Number(m[1]))) continue;
+    await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
+    removed.push(join(dir, name));
+  }
+  return removed;
+}
+
+/**
+ * Launches headless Chromium. Playwright puts the browser's profile (and an artifacts folder) in fresh
+ * `playwright_*` folders under os.tmpdir(), which a killed process leaves behind with nothing saying whose they
+ * were, and launch() accepts no userDataDir. So the temp dir is pointed, for the launch only, at a folder named
+ * with this process's pid ({@link PROFILE_PREFIX}): the folder goes when {@link closeChromium} closes the browser or the process exits,
+ * and the next launch removes those of dead processes ({@link removeStaleProfiles}). Playwright's own SIGINT/SIGTERM
+ * handlers are turned off: they close the browser and let the bench carry on (SIGTERM) or exit mid-write (SIGINT);
+ * the bench handles signals itself (src/core/interrupt.ts).
+ */
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_FLAGS, headless: true, timeout: 60_000 });
+  await removeStaleProfiles();
+  const home = await mkdtemp(join(tmpdir(), `${PROFILE_PREFIX}${process.pid}-`));
+  const removeHome = () => {
+    try {
+      rmSync(home, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // Chromium may still be writing; the next launch removes what is left.
+    }
+  };
+  process.once('exit', removeHome);
+  const saved = process.env.TMPDIR;
+  let browser: Browser;
+  try {
+    process.env.TMPDIR = home;
+    browser = await chromium.launch({
+      executablePath: chromiumPath(), args: CHROMIUM_FLAGS, headless: true, timeout: 60_000,
+      handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
+      env: { ...process.env, TMPDIR: home },
+    });
+  } catch (e) {
+    removeHome();
+    process.off('exit', removeHome);
+    throw e;
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+  homes.set(browser, () => {
+    removeHome();
+    process.off('exit', removeHome);
+  });
+  return browser;
+}
+
+/** Each launched browser's profile folder remover. */
+const homes = new WeakMap<Browser, () => void>();
+
+/** Closes a browser from {@link launchChromium} and removes its profile folder. */
+export async function closeChromium(browser: Browser): Promise<void> {
+  try {
+    await browser.close();
+  } finally {
+    homes.get(browser)?.();
+  }
 }
 
 /** The run's shared browser, launched on first use and closed with the run's resources. */
 export function sharedBrowser(resources: Resources): Promise<Browser> {
-  return resources.get('chromium', launchChromium, (b) => b.close());
+  return resources.get('chromium', launchChromium, closeChromium);
 }
 
 /** The run's shared local HTTP server. */
