@@ -29,13 +29,16 @@ function summaryOf({ path, target }: TargetPlan): TargetSummary {
 
 /**
  * Probes one target and measures its rows in order: its student artifacts (or the row saying it takes none), then
- * the teacher. A target this machine cannot run gets skipped rows with the probe's reason. Returns the target's summary.
+ * the teacher. A target this machine cannot run gets skipped rows with the probe's reason. Throws `signal.reason` once
+ * `signal` has aborted. Returns the target's summary.
  */
-export async function measureTarget(plan: TargetPlan, ctx: RunnerContext, teachers: TeacherSource, quick: boolean, push: Push): Promise<TargetSummary> {
+export async function measureTarget(plan: TargetPlan, ctx: RunnerContext, teachers: TeacherSource, quick: boolean, push: Push, signal?: AbortSignal): Promise<TargetSummary> {
   const { target } = plan;
   const summary = summaryOf(plan);
   const runner = runnerFor(target);
   const probe = runner ? await runner.probe(target, ctx) : { ok: false as const, reason: `no runner for ${target.runtime} on ${target.host} with ${target.backend}` };
+  // A probe that failed because the bench is being stopped (the browser closed under it) is no reason to report.
+  signal?.throwIfAborted();
   if (!probe.ok) {
     summary.status = 'skipped';
     summary.reason = probe.reason;
@@ -82,7 +85,7 @@ export async function measureAll(
   try {
     for (const plan of plans) {
       signal?.throwIfAborted();
-      out.summaries.push(await measureTarget(plan, ctx, teachers, inputs.quick, push));
+      out.summaries.push(await measureTarget(plan, ctx, teachers, inputs.quick, push, signal));
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -30,8 +30,14 @@ export async function replaceDirSafely<T>(dir: string, fill: (staging: string) =
   try {
     result = await fill(staging);
     await guard(async () => {
-      if (existsSync(dir)) await rename(dir, old);
-      await rename(staging, dir);
+      const had = existsSync(dir);
+      if (had) await rename(dir, old);
+      try {
+        await rename(staging, dir);
+      } catch (e) {
+        if (had) await rename(old, dir);
+        throw e;
+      }
     });
   } catch (e) {
     await rm(staging, { recursive: true, force: true });

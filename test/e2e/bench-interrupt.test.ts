@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { chromiumMissing, PROFILE_PREFIX } from '../../src/bench/browser/chromium.js';
 import type { BenchResults } from '../../src/bench/results.js';
 import { makeRunDir } from '../unit/bench/fixtures.js';
-import { cli, cliInProcess, errorLines, spawnCli } from '../helpers/cli.js';
+import { cliInProcess, errorLines, spawnCli } from '../helpers/cli.js';
 
 const noChromium = chromiumMissing();
 const browserTest = noChromium ? { skip: `browser bench tests need Chromium: ${noChromium}` } : {};
@@ -72,7 +72,7 @@ let good: Record<string, string>;
 
 before(async () => {
   run = await makeRunDir();
-  const r = await cli(['bench', '--run', run, ...QUICK, '--only', 'node-ort-cpu']);
+  const r = await cliInProcess(['bench', '--run', run, ...QUICK, '--only', 'node-ort-cpu']);
   assert.equal(r.code, 0, r.stderr);
   good = snapshot(join(run, 'bench'));
   assert.deepEqual(Object.keys(good), ['report.html', 'report.md', 'results.json']);
