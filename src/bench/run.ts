@@ -63,6 +63,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       // swap or waits for it.
       (swap) => (interrupts ? interrupts.critical(async () => (stopped(), swap())) : swap()),
     );
+    // A signal that waited for the swap still ends the bench non-zero: a cancelled job must not look green.
+    interrupts?.check((sig) => `bench interrupted by ${sig} as it finished: the new results were written whole to ${benchDir}`);
     return results;
   } finally {
     interrupts?.dispose();

@@ -1,7 +1,7 @@
 /**
  * A bench stopped part-way, through the real CLI in a child process with real signals: SIGINT and SIGTERM during a
  * Chromium bench exit 130 / 143 with one line and leave the previous RUN/bench byte for byte; SIGKILL at a random
- * moment leaves it whole and the next bench succeeds; a later bench repairs what an interrupted swap left (in
+ * moment leaves it whole and the next bench succeeds; SIGINT at a random moment never exits 0 and leaves it whole; a later bench repairs what an interrupted swap left (in
  * process: no signals there); Chromium's profile folders live in folders named with the bench's pid, go with it and
  * are removed by the next bench when it was killed; a bench that measured nothing exits 1 naming the failed rows.
  */
@@ -109,37 +109,77 @@ for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
   });
 }
 
-test('SIGKILL at a random moment of a Chromium bench leaves RUN/bench whole, and the next bench succeeds and tidies up', browserTest, async () => {
-  const tmp = await freshTmp();
+/** The state of RUN/bench: the previous bench byte for byte, or a whole new one; never a mixture. */
+function assertWhole(bench: string, why: string): 'previous' | 'new' {
+  const now = snapshot(bench);
+  if (JSON.stringify(now) === JSON.stringify(good)) return 'previous';
+  assert.deepEqual(Object.keys(now), ['report.html', 'report.md', 'results.json'], why);
+  const res = JSON.parse(readFileSync(join(bench, 'results.json'), 'utf8')) as BenchResults;
+  assert.deepEqual(res.targets.map((t) => t.id), ['chromium-ort-wasm', 'node-ort-cpu'], why);
+  return 'new';
+}
+
+/** Starts a Chromium bench and sends `signal` at a random moment from Chromium's start to past the bench's end. */
+async function signalAtRandom(signal: 'SIGKILL' | 'SIGINT', tmp: string) {
   const child = spawnCli(['bench', '--run', run, ...QUICK, '--only', 'chromium-ort-wasm,node-ort-cpu'], { TMPDIR: tmp });
   await waitFor(() => chromiumStarted(tmp), 90_000, 'the bench to reach Chromium');
-  // Anywhere from Chromium's start to past the end of the bench (it takes a few seconds here).
   const delay = Math.round(Math.random() * 8000);
   await sleep(delay);
-  process.kill(child.pid, 'SIGKILL');
+  // A child that has exited may have handed its pid on: only a running one is signalled.
+  const sent = !child.exited;
+  if (sent) process.kill(child.pid, signal);
   const r = await child.done;
-  const why = `killed ${delay} ms after Chromium's profile appeared (exit ${r.code}, ${r.signal})`;
+  return { r, sent, why: `${signal} ${sent ? '' : 'not '}sent ${delay} ms after Chromium started (exit ${r.code}, signal ${r.signal})\n${r.stderr}` };
+}
+
+test('SIGKILL at a random moment of a Chromium bench leaves RUN/bench whole, and the next bench succeeds and tidies up', browserTest, async (t) => {
+  const tmp = await freshTmp();
+  const { r, sent, why } = await signalAtRandom('SIGKILL', tmp);
+  t.diagnostic(why.split('\n')[0]!);
   const bench = join(run, 'bench');
-  if (r.signal === 'SIGKILL') {
-    // Killed: the previous bench, or (killed between the swap's two renames) nothing at bench/ and the previous
-    // bench set aside; never a mixture.
-    if (existsSync(bench)) assert.deepEqual(snapshot(bench), good, why);
+  if (sent && r.signal === 'SIGKILL') {
+    // Killed: the previous bench or a whole new one, or (killed between the swap's two renames) nothing at bench/
+    // and the previous bench set aside.
+    if (existsSync(bench)) assertWhole(bench, why);
     else assert.ok(hidden(run).some((n) => n.endsWith('.old')), why);
   } else {
-    // It finished first: a whole new bench.
-    assert.equal(r.code, 0, `${why}\n${r.stderr}`);
-    assert.deepEqual(Object.keys(snapshot(bench)), ['report.html', 'report.md', 'results.json'], why);
+    assert.equal(r.code, 0, why);
+    assert.equal(assertWhole(bench, why), 'new', why);
   }
   // Chromium follows its parent (its control pipe closes).
   await waitFor(() => spawnSync('pgrep', ['-f', tmp]).status !== 0, 20_000, `Chromium (profile under ${tmp}) to exit; ${why}`);
 
   const next = await cliInProcess(['bench', '--run', run, ...QUICK, '--only', 'node-ort-cpu'], { TMPDIR: tmp });
   assert.equal(next.code, 0, `${why}\n${next.stderr}`);
-  assert.match(next.stdout, /1 measured|2 measured/);
   const res = JSON.parse(readFileSync(join(bench, 'results.json'), 'utf8')) as BenchResults;
   assert.deepEqual(res.targets.map((t) => t.id), ['node-ort-cpu']);
   assert.deepEqual(hidden(run), [], `no leftovers after the next bench; ${why}`);
   assert.deepEqual(profiles(tmp), [], `the killed bench's Chromium profile folder was removed; ${why}`);
+  good = snapshot(bench);
+  await rm(tmp, { recursive: true, force: true });
+});
+
+test('SIGINT at a random moment of a Chromium bench never exits 0 and leaves RUN/bench whole, with nothing beside it', browserTest, async (t) => {
+  const tmp = await freshTmp();
+  const { r, sent, why } = await signalAtRandom('SIGINT', tmp);
+  const bench = join(run, 'bench');
+  const state = assertWhole(bench, why);
+  t.diagnostic(`${why.split('\n')[0]!}: RUN/bench is the ${state} one`);
+  assert.deepEqual(hidden(run), [], why);
+  if (!sent) {
+    assert.equal(r.code, 0, why);
+    assert.equal(state, 'new', why);
+  } else if (r.signal === 'SIGINT') {
+    // After the bench had returned (its handlers gone), Node's default action: the new bench was complete.
+    assert.equal(state, 'new', why);
+  } else {
+    assert.equal(r.code, 130, why);
+    const lines = errorLines(r.stderr);
+    assert.equal(lines.length, 1, why);
+    if (state === 'previous') assert.match(lines[0]!, /^error: bench interrupted by SIGINT before it finished: nothing was written; .*bench still holds the previous results/, why);
+    else assert.match(lines[0]!, /^error: bench interrupted by SIGINT as it finished: the new results were written whole to .*bench$/, why);
+  }
+  await waitFor(() => spawnSync('pgrep', ['-f', tmp]).status !== 0, 20_000, `Chromium (profile under ${tmp}) to exit; ${why}`);
   good = snapshot(bench);
   await rm(tmp, { recursive: true, force: true });
 });

@@ -15,6 +15,8 @@ export interface CliChild {
   pid: number;
   /** Output so far. */
   readonly stderr: string;
+  /** True once it has exited (its pid may then belong to another process: do not signal it). */
+  readonly exited: boolean;
   /** Resolves when it has exited: its exit code (-1 when a signal ended it), the signal, and all its output. */
   done: Promise<{ code: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
@@ -24,6 +26,8 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliC
   const p = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { ...process.env, EDGE_DISTILL_QUIET: '1', ...env } });
   let stdout = '';
   let stderr = '';
+  let exited = false;
+  p.on('exit', () => (exited = true));
   p.stdout.on('data', (d) => (stdout += d));
   p.stderr.on('data', (d) => (stderr += d));
   const done = new Promise<{ code: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
@@ -33,6 +37,9 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliC
     pid: p.pid!,
     get stderr() {
       return stderr;
+    },
+    get exited() {
+      return exited;
     },
     done,
   };
