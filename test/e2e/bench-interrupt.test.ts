@@ -70,9 +70,14 @@ let run: string;
 /** RUN/bench after a good bench, as a snapshot. */
 let good: Record<string, string>;
 
+/** How long a whole Chromium bench took here (the random moments below range over it). */
+let benchMs = 0;
+
 before(async () => {
   run = await makeRunDir();
-  const r = await cliInProcess(['bench', '--run', run, ...QUICK, '--only', 'node-ort-cpu']);
+  const t0 = Date.now();
+  const r = await cliInProcess(['bench', '--run', run, ...QUICK, '--only', noChromium ? 'node-ort-cpu' : 'chromium-ort-wasm,node-ort-cpu']);
+  benchMs = Date.now() - t0;
   assert.equal(r.code, 0, r.stderr);
   good = snapshot(join(run, 'bench'));
   assert.deepEqual(Object.keys(good), ['report.html', 'report.md', 'results.json']);
@@ -119,11 +124,12 @@ function assertWhole(bench: string, why: string): 'previous' | 'new' {
   return 'new';
 }
 
-/** Starts a Chromium bench and sends `signal` at a random moment from Chromium's start to past the bench's end. */
+/** Starts a Chromium bench and sends `signal` at a random moment, from Chromium's start to past the bench's end. */
 async function signalAtRandom(signal: 'SIGKILL' | 'SIGINT', tmp: string) {
   const child = spawnCli(['bench', '--run', run, ...QUICK, '--only', 'chromium-ort-wasm,node-ort-cpu'], { TMPDIR: tmp });
   await waitFor(() => chromiumStarted(tmp), 90_000, 'the bench to reach Chromium');
-  const delay = Math.round(Math.random() * 8000);
+  // From Chromium's start to a little past the time a whole bench took (measured in before()).
+  const delay = Math.round(Math.random() * benchMs * 1.1);
   await sleep(delay);
   // A child that has exited may have handed its pid on: only a running one is signalled.
   const sent = !child.exited;
