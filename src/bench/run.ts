@@ -12,7 +12,7 @@ import { catchInterrupts, type InterruptSignal, type Interrupts } from '../core/
 import { assembleResults, toolVersion } from './assemble.js';
 import { loadBenchInputs, type BenchOptions } from './inputs.js';
 import { measureAll } from './measure.js';
-import { removeStaleProfiles } from './browser/chromium.js';
+import { removeStaleProfiles } from './browser/profile.js';
 import { writeResultsFile } from './output.js';
 import type { BenchResults } from './results.js';
 import { planTargets } from './rows.js';

@@ -14,7 +14,8 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromiumMissing, PROFILE_PREFIX } from '../../src/bench/browser/chromium.js';
+import { chromiumMissing } from '../../src/bench/browser/chromium.js';
+import { PROFILE_PREFIX } from '../../src/bench/browser/profile.js';
 import type { BenchResults } from '../../src/bench/results.js';
 import { makeRunDir } from '../unit/bench/fixtures.js';
 import { cliInProcess, errorLines, spawnCli } from '../helpers/cli.js';
@@ -59,6 +60,17 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
   }
 }
 
+/** Whether a running process has `text` in its command line (read from /proc: Chromium's carries its profile path). */
+function processMentions(text: string): boolean {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
 /** A pid no process has: that of a child that has exited. */
 function deadPid(): number {
   const r = spawnSync(process.execPath, ['-e', '0']);
@@ -97,6 +109,7 @@ for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
     const child = spawnCli(['bench', '--run', run, ...QUICK, '--only', 'chromium-ort-wasm,node-ort-cpu'], { TMPDIR: tmp });
     // Chromium is running (or starting) once its profile folder holds Playwright's profile.
     await waitFor(() => chromiumStarted(tmp), 90_000, 'Chromium to start');
+    await waitFor(() => processMentions(tmp), 30_000, 'the Chromium process');
     await sleep(300);
     process.kill(child.pid, signal);
     const r = await child.done;
@@ -108,6 +121,7 @@ for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
     assert.doesNotMatch(r.stdout, /measured, /, 'no summary of a bench that did not finish');
     assert.deepEqual(snapshot(join(run, 'bench')), good);
     assert.deepEqual(hidden(run), [], 'no staging or .old folder left');
+    await waitFor(() => !processMentions(tmp), 20_000, 'Chromium to exit');
     assert.deepEqual(profiles(tmp), [live], 'the bench removed the dead one\'s profile folder, kept the live one\'s, and its own went with it');
     assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('playwright')), [], 'nothing of Playwright directly in the temp dir');
     await rm(tmp, { recursive: true, force: true });
@@ -153,7 +167,7 @@ test('SIGKILL at a random moment of a Chromium bench leaves RUN/bench whole, and
     assert.equal(assertWhole(bench, why), 'new', why);
   }
   // Chromium follows its parent (its control pipe closes).
-  await waitFor(() => spawnSync('pgrep', ['-f', tmp]).status !== 0, 20_000, `Chromium (profile under ${tmp}) to exit; ${why}`);
+  await waitFor(() => !processMentions(tmp), 20_000, `Chromium (profile under ${tmp}) to exit; ${why}`);
 
   const next = await cliInProcess(['bench', '--run', run, ...QUICK, '--only', 'node-ort-cpu'], { TMPDIR: tmp });
   assert.equal(next.code, 0, `${why}\n${next.stderr}`);
@@ -185,7 +199,7 @@ test('SIGINT at a random moment of a Chromium bench never exits 0 and leaves RUN
     if (state === 'previous') assert.match(lines[0]!, /^error: bench interrupted by SIGINT before it finished: nothing was written; .*bench still holds the previous results/, why);
     else assert.match(lines[0]!, /^error: bench interrupted by SIGINT as it finished: the new results were written whole to .*bench$/, why);
   }
-  await waitFor(() => spawnSync('pgrep', ['-f', tmp]).status !== 0, 20_000, `Chromium (profile under ${tmp}) to exit; ${why}`);
+  await waitFor(() => !processMentions(tmp), 20_000, `Chromium (profile under ${tmp}) to exit; ${why}`);
   good = snapshot(bench);
   await rm(tmp, { recursive: true, force: true });
 });

@@ -3,12 +3,9 @@
  * downloaded by `npx playwright install`), launched once per bench run with a fresh temporary profile in a folder
  * this project owns (see {@link launchChromium}).
  */
-import { accessSync, constants, rmSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { accessSync, constants } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { isProcessAlive } from '../../core/pid.js';
+import { createProfileHome } from './profile.js';
 import type { Resources } from '../types.js';
 import { startLocalServer, type LocalServer } from './server.js';
 
@@ -42,72 +39,34 @@ export function chromiumMissing(): string | undefined {
   }
 }
 
-/** The prefix of the temp folders holding Chromium's profiles: `edge-distill-chromium-PID-XXXXXX` in the temp dir. */
-export const PROFILE_PREFIX = 'edge-distill-chromium-';
-
 /**
- * Removes the profile folders of processes that no longer run (a bench killed with SIGKILL cannot remove its own);
- * a live process's folder is left alone. Returns the folders removed.
- */
-export async function removeStaleProfiles(dir = tmpdir()): Promise<string[]> {
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    const m = new RegExp(`^${PROFILE_PREFIX}(\\d+)-`).exec(name);
-    if (!m || isProcessAlive(Number(m[1]))) continue;
-    await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
-    removed.push(join(dir, name));
-  }
-  return removed;
-}
-
-/**
- * Launches headless Chromium. Playwright puts the browser's profile (and an artifacts folder) in fresh
- * `playwright_*` folders under os.tmpdir(), which a killed process leaves behind with nothing saying whose they
- * were, and launch() accepts no userDataDir. So the temp dir is pointed, for the launch only, at a folder named
- * with this process's pid ({@link PROFILE_PREFIX}): the folder goes when {@link closeChromium} closes the browser or the process exits,
- * and the next launch removes those of dead processes ({@link removeStaleProfiles}). Playwright's own SIGINT/SIGTERM
- * handlers are turned off: they close the browser and let the bench carry on (SIGTERM) or exit mid-write (SIGINT);
- * the bench handles signals itself (src/core/interrupt.ts).
+ * Launches headless Chromium. Playwright puts the browser's profile (and an artifacts folder) in fresh `playwright_*`
+ * folders under os.tmpdir(), which a killed process leaves behind with nothing saying whose they were, and launch()
+ * accepts no userDataDir. So the temp dir is pointed, for the launch only, at a folder this process owns
+ * (./profile.ts), removed by {@link closeChromium} or when the process exits, and by the next bench when the process
+ * was killed. Playwright's own SIGINT/SIGTERM handlers are off: they close the browser and let the bench carry on
+ * (SIGTERM) or exit mid-write (SIGINT); the bench handles signals itself (src/core/interrupt.ts).
  */
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
-  await removeStaleProfiles();
-  const home = await mkdtemp(join(tmpdir(), `${PROFILE_PREFIX}${process.pid}-`));
-  const removeHome = () => {
-    try {
-      rmSync(home, { recursive: true, force: true, maxRetries: 3 });
-    } catch {
-      // Chromium may still be writing; the next launch removes what is left.
-    }
-  };
-  process.once('exit', removeHome);
+  const home = await createProfileHome();
   const saved = process.env.TMPDIR;
   let browser: Browser;
   try {
-    process.env.TMPDIR = home;
+    process.env.TMPDIR = home.dir;
     browser = await chromium.launch({
       executablePath: chromiumPath(), args: CHROMIUM_FLAGS, headless: true, timeout: 60_000,
       handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
-      env: { ...process.env, TMPDIR: home },
+      env: { ...process.env, TMPDIR: home.dir },
     });
   } catch (e) {
-    removeHome();
-    process.off('exit', removeHome);
+    home.remove();
     throw e;
   } finally {
     if (saved === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = saved;
   }
-  homes.set(browser, () => {
-    removeHome();
-    process.off('exit', removeHome);
-  });
+  homes.set(browser, home.remove);
   return browser;
 }
 
