@@ -1,5 +1,6 @@
 /** edge-distill's programmatic API. The CLI (src/cli) is a thin layer over these functions. */
 export * from './core/errors.js';
+export { InterruptedError, signalExitCode, type InterruptSignal } from './core/interrupt.js';
 export * from './core/registry.js';
 export type * from './core/types.js';
 export { initBackend, BACKEND_CHOICES, type BackendChoice, type BackendInfo } from './runtime/backend.js';

@@ -11,6 +11,7 @@ import { readRunConfigWithTeacher, resolveTeacherPath, type RunConfigWithTeacher
 import { teacherKindOf, teacherTfjs } from './teacher.js';
 import type { TeacherKind } from '../teachers/index.js';
 import type { ModelRef, TestData } from './types.js';
+import type { BenchResults } from './results.js';
 
 /** Options of `runBench` (src/bench/run.ts); the CLI flags map onto them. */
 export interface BenchOptions {
@@ -26,6 +27,13 @@ export interface BenchOptions {
   log?: Logger;
   /** No progress bar (tests, library use). */
   quiet?: boolean;
+  /**
+   * Writes files made from the results (the reports: `writeReports` in src/report/write.ts) into `dir`, the bench
+   * folder's staging copy, so they are swapped in with results.json or not at all.
+   */
+  report?: (results: BenchResults, dir: string) => Promise<unknown>;
+  /** Catch SIGINT/SIGTERM/SIGHUP while benchmarking and stop cleanly (default true; src/core/interrupt.ts). */
+  handleSignals?: boolean;
 }
 
 /** A loaded target and the file it came from. */

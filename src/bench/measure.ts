@@ -29,13 +29,16 @@ function summaryOf({ path, target }: TargetPlan): TargetSummary {
 
 /**
  * Probes one target and measures its rows in order: its student artifacts (or the row saying it takes none), then
- * the teacher. A target this machine cannot run gets skipped rows with the probe's reason. Returns the target's summary.
+ * the teacher. A target this machine cannot run gets skipped rows with the probe's reason. Throws `signal.reason` once
+ * `signal` has aborted. Returns the target's summary.
  */
-export async function measureTarget(plan: TargetPlan, ctx: RunnerContext, teachers: TeacherSource, quick: boolean, push: Push): Promise<TargetSummary> {
+export async function measureTarget(plan: TargetPlan, ctx: RunnerContext, teachers: TeacherSource, quick: boolean, push: Push, signal?: AbortSignal): Promise<TargetSummary> {
   const { target } = plan;
   const summary = summaryOf(plan);
   const runner = runnerFor(target);
   const probe = runner ? await runner.probe(target, ctx) : { ok: false as const, reason: `no runner for ${target.runtime} on ${target.host} with ${target.backend}` };
+  // A probe that failed because the bench is being stopped (the browser closed under it) is no reason to report.
+  signal?.throwIfAborted();
   if (!probe.ok) {
     summary.status = 'skipped';
     summary.reason = probe.reason;
@@ -56,23 +59,38 @@ export async function measureTarget(plan: TargetPlan, ctx: RunnerContext, teache
 
 /**
  * Measures every planned target in order, with a progress bar (unless `quiet`), then closes the shared browser and
- * server and removes the teacher's ONNX export, also when a measurement throws.
+ * server and removes the teacher's ONNX export, also when a measurement throws. When `signal` aborts, the browser and
+ * server are closed at once (so a page waiting in Chromium gives up) and the next row throws `signal.reason`: the
+ * rows failing because of that are never reported as measurements.
  */
-export async function measureAll(inputs: BenchInputs, plans: TargetPlan[], teachers: TeacherSource, opts: { log: Logger; quiet: boolean }): Promise<MeasuredBench> {
-  const { log } = opts;
+export async function measureAll(
+  inputs: BenchInputs,
+  plans: TargetPlan[],
+  teachers: TeacherSource,
+  opts: { log: Logger; quiet: boolean; signal?: AbortSignal },
+): Promise<MeasuredBench> {
+  const { log, signal } = opts;
   const ctx: RunnerContext = { data: inputs.data, log, resources: createResources() };
   const out: MeasuredBench = { summaries: [], rows: [], predictions: new Map() };
   const progress = createProgress({ label: 'bench', total: plannedModels(plans), unit: 'models', quiet: opts.quiet });
+  const closeAll = () => ctx.resources.closeAll().catch((e: unknown) => log.warn(`closing the browser/server failed: ${(e as Error).message}`));
+  const onAbort = () => void closeAll();
+  signal?.addEventListener('abort', onAbort, { once: true });
   const push: Push = (m) => {
+    signal?.throwIfAborted();
     out.rows.push(m.row);
     if (m.predictions) out.predictions.set(m.row, m.predictions);
     progress.tick(1, `${m.row.target} ${m.row.model}${m.row.latency ? ` p50 ${m.row.latency.p50.toFixed(3)} ms` : ` ${m.row.status}`}`);
   };
   try {
-    for (const plan of plans) out.summaries.push(await measureTarget(plan, ctx, teachers, inputs.quick, push));
+    for (const plan of plans) {
+      signal?.throwIfAborted();
+      out.summaries.push(await measureTarget(plan, ctx, teachers, inputs.quick, push, signal));
+    }
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     progress.done();
-    await ctx.resources.closeAll().catch((e: unknown) => log.warn(`closing the browser/server failed: ${(e as Error).message}`));
+    await closeAll();
     await teachers.cleanup();
   }
   return out;

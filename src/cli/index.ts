@@ -1,4 +1,5 @@
 import { isUserError } from '../core/errors.js';
+import { InterruptedError } from '../core/interrupt.js';
 import { helpText, parseCommandArgs } from './command.js';
 import { COMMANDS } from './commands.js';
 
@@ -15,7 +16,8 @@ function topHelp(): string {
 }
 
 /**
- * The CLI's one error boundary. A user error prints one line and returns 1; anything else is a bug: stack, 70.
+ * The CLI's one error boundary. A user error prints one line and returns 1; work stopped by a signal prints one line
+ * and returns 128 + the signal's number (130 for SIGINT, 143 for SIGTERM); anything else is a bug: stack, 70.
  */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -46,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
     if (isUserError(e)) {
       console.error(`error: ${e.message}`);
       return 1;
+    }
+    if (e instanceof InterruptedError) {
+      console.error(`error: ${e.message}`);
+      return e.exitCode;
     }
     console.error('edge-distill hit an internal error (a bug; please report it with the command you ran):');
     console.error(e instanceof Error ? (e.stack ?? e.message) : e);

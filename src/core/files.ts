@@ -51,27 +51,3 @@ export async function isEmptyDir(dir: string): Promise<boolean> {
   const s = await stat(dir);
   return s.isDirectory() && (await readdir(dir)).length === 0;
 }
-
-
-/**
- * Fills a staging folder with `fill` and puts it at `dir`, replacing an existing `dir` only after `fill` succeeded:
- * the old folder is renamed aside, the new one renamed in, the old one removed. `dir` is therefore always the whole
- * old or the whole new folder, never a mix (for an instant between the two renames it is absent).
- */
-export async function replaceDirAtomic<T>(dir: string, fill: (staging: string) => Promise<T>): Promise<T> {
-  if (!existsSync(dir) || (await readdir(dir)).length === 0) return writeDirAtomic(dir, fill);
-  const tag = randomBytes(4).toString('hex');
-  const fresh = join(dirname(dir), `.${basename(dir)}.${tag}.new`);
-  const aside = join(dirname(dir), `.${basename(dir)}.${tag}.old`);
-  const result = await writeDirAtomic(fresh, fill);
-  await rename(dir, aside);
-  try {
-    await rename(fresh, dir);
-  } catch (e) {
-    await rename(aside, dir);
-    await rm(fresh, { recursive: true, force: true });
-    throw e;
-  }
-  await rm(aside, { recursive: true, force: true });
-  return result;
-}

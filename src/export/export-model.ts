@@ -3,6 +3,7 @@
  * the model and refuse what a format cannot write, open the data, run the source model on the parity batch, then
  * build/write/check each artifact in a staging folder that replaces `out` only when all of them passed.
  */
+import { replaceDirSafely } from '../core/dir-swap.js';
 import { join, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { silentLogger } from '../core/progress.js';
@@ -14,7 +15,6 @@ import { calibrationImages, openExportData, parityBatch, randomBatch } from './d
 import { MANIFEST_VERSION, type ExportManifest, type ManifestArtifact } from '../run-dir/manifest.js';
 import { resolveSettings, type ExportModelOptions } from './options.js';
 import { checkOutDir } from './out-dir.js';
-import { replaceDirAtomic } from '../core/files.js';
 import type { ParityReport } from './parity/report.js';
 import { predictTfjs } from './parity/runners.js';
 import { exporters } from './registry.js';
@@ -52,7 +52,7 @@ export async function exportModel(opts: ExportModelOptions): Promise<ExportManif
     const reference = { runtime: `tfjs-${backend}`, output: await predictTfjs(tf, model, batch) };
     log.info(`export: ${s.plan.items.map((i) => `${i.format}-${i.precision}`).join(', ')} → ${out} (parity on ${batch.dims[0]} images, tfjs backend ${backend})`);
 
-    const manifest = await replaceDirAtomic(out, async (staging) => {
+    const manifest = await replaceDirSafely(out, async (staging) => {
       const ctx: ArtifactContext = {
         tf,
         model,

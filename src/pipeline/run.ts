@@ -117,13 +117,12 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunPipeline
   await stage('bench', async () => {
     const { runBench } = await import('../bench/run.js');
     const { writeReports } = await import('../report/write.js');
-    const results = await runBench({
-      runDir: out, quick: benchCfg.quick, log, quiet: opts.quiet ?? false,
+    await runBench({
+      runDir: out, quick: benchCfg.quick, log, quiet: opts.quiet ?? false, report: writeReports,
       ...(benchCfg.targets ? { targets: benchCfg.targets } : {}),
       ...(benchCfg.only ? { only: benchCfg.only } : {}),
       ...(benchCfg.testLimit ? { testLimit: benchCfg.testLimit } : {}),
     });
-    await writeReports(results, runPaths(out).benchDir);
     return 'done';
   });
 

@@ -10,16 +10,45 @@ import { fileURLToPath } from 'node:url';
 
 const entry = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
 
-/** Runs `edge-distill ...args` in a child process; resolves with exit code and output. */
-export function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { ...process.env, EDGE_DISTILL_QUIET: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+/** A CLI child process still running: its pid, for sending it signals, and its outcome once it ends. */
+export interface CliChild {
+  pid: number;
+  /** Output so far. */
+  readonly stderr: string;
+  /** True once it has exited (its pid may then belong to another process: do not signal it). */
+  readonly exited: boolean;
+  /** Resolves when it has exited: its exit code (-1 when a signal ended it), the signal, and all its output. */
+  done: Promise<{ code: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+/** Starts `edge-distill ...args` in a child process (the real argv → exit code path) without waiting for it. */
+export function spawnCli(args: string[], env: Record<string, string> = {}): CliChild {
+  const p = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { ...process.env, EDGE_DISTILL_QUIET: '1', ...env } });
+  let stdout = '';
+  let stderr = '';
+  let exited = false;
+  p.on('exit', () => (exited = true));
+  p.stdout.on('data', (d) => (stdout += d));
+  p.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<{ code: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+    p.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
   });
+  return {
+    pid: p.pid!,
+    get stderr() {
+      return stderr;
+    },
+    get exited() {
+      return exited;
+    },
+    done,
+  };
+}
+
+/** Runs `edge-distill ...args` in a child process; resolves with exit code and output. */
+export async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await spawnCli(args, env).done;
+  return { code, stdout, stderr };
 }
 
 /** The error lines a failed command printed (one expected). */

@@ -91,9 +91,9 @@ export const command: Command = {
       quick: Boolean(values.quick),
       ...(testLimit !== undefined ? { testLimit } : {}),
       log: stderrLogger,
+      report: writeReports,
     });
     const paths = runPaths(res.runDir);
-    await writeReports(res, paths.benchDir);
     const ok = res.rows.filter((r) => r.status === 'ok');
     const skipped = res.rows.filter((r) => r.status === 'skipped').length;
     const failed = res.rows.filter((r) => r.status === 'error');
@@ -106,7 +106,10 @@ export const command: Command = {
     for (const r of failed) console.log(`${r.target.padEnd(28)} ${r.model.padEnd(8)} error: ${r.reason}`);
     console.log(`\n${ok.length} measured, ${skipped} skipped, ${failed.length} failed; wrote ${paths.results}, ${RUN_FILES.reportMd}, ${RUN_FILES.reportHtml}`);
     // Every row that ran failed: nothing was measured, which a script must not mistake for success.
-    if (ok.length === 0 && failed.length > 0) throw new UserError(`bench --run ${res.runDir}: all ${failed.length} measured row${failed.length === 1 ? '' : 's'} failed (first: ${failed[0]!.target} ${failed[0]!.model}: ${failed[0]!.reason}); see ${paths.results}`);
+    if (ok.length === 0 && failed.length > 0) {
+      const names = failed.slice(0, 8).map((r) => `${r.target} ${r.model}`).join(', ') + (failed.length > 8 ? `, and ${failed.length - 8} more` : '');
+      throw new UserError(`bench --run ${res.runDir}: nothing was measured: all ${failed.length} row${failed.length === 1 ? '' : 's'} that ran failed (${names}); first reason: ${failed[0]!.reason}; see ${paths.results}`);
+    }
     return 0;
   },
 };

@@ -1,9 +1,10 @@
+import { replaceDirSafely } from '../../core/dir-swap.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
 import type { Dataset } from '../../core/types.js';
-import { replaceDirAtomic, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '../../core/files.js';
+import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '../../core/files.js';
 import { createProgress, type Logger } from '../../core/progress.js';
 import type { ModelTeacher } from '../model-teacher.js';
 import { liveTeacherOutputs } from '../outputs.js';
@@ -60,7 +61,7 @@ export async function buildCache(o: BuildCacheOptions): Promise<CacheIndex> {
   const bar = createProgress({ label: `teacher cache${part ? ` ${part.index}/${part.of}` : ''}`, total: Math.max(0, endRow - firstRow), unit: 'samples', quiet: o.quiet ?? false });
   o.log?.info(`teacher cache: ${endRow - firstRow} of ${rows} training samples → ${o.out} (${toShard - fromShard} of ${shardCount} shards, ${rowBytes} bytes a sample, taps [${taps.join(', ')}]${taps.length ? `, ${featureDtype} features` : ''})`);
 
-  const index: CacheIndex = await (o.replace ? replaceDirAtomic : writeDirAtomic)(o.out, async (dir) => {
+  const index: CacheIndex = await (o.replace ? replaceDirSafely : writeDirAtomic)(o.out, async (dir) => {
     const shards: CacheIndex['shards'] = [];
     let shard = fromShard;
     let buf = new Uint8Array(0);
