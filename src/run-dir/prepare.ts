@@ -31,7 +31,7 @@ export async function prepareRunDir(out: string, opts: { resume: boolean; force:
     const raw = await readJsonFile(join(out, RUN_FILES.config), 'run config.json');
     const saved = opts.normalize ? opts.normalize(raw) : raw;
     const diff = firstDifference(withoutBackend(saved), withoutBackend(opts.config));
-    if (diff) throw new UserError(`--resume ${out}: the directory was written by a different config (${diff}); resume with the same settings or choose a new --out`);
+    if (diff) throw new UserError(`--resume ${out}: the run's config differs from this command's (${diff}, the run's value first); resume without the flags that change it, or start a new run with another --out`);
     return 'resume';
   }
   if (exists && !opts.force) throw new UserError(`${opts.flag} ${out}: directory exists and is not empty; use --resume ${out} to continue it, --force to overwrite, or choose another ${opts.flag}`);
