@@ -71,8 +71,16 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, source:
 /** Reads a JSON file, with one-line errors for a missing file or bad JSON. */
 export async function readJsonFile(path: string, what = 'JSON file'): Promise<unknown> {
   if (!existsSync(path)) throw new UserError(`${path}: not found (expected a ${what})`);
+  let text: string;
   try {
-    return JSON.parse(await readFile(path, 'utf8'));
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new UserError(`${path}: permission denied: this user may not read it (${code}); run as a user who may, or change its owner or mode (chmod a+r)`);
+    throw new UserError(`${path}: cannot be read (${(e as Error).message}); expected a ${what}`);
+  }
+  try {
+    return JSON.parse(text);
   } catch (e) {
     throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
   }

@@ -78,7 +78,7 @@ export class StreamPixels implements PixelStore {
           this.o.log?.info(`decode: ${describeFirstConversion(c, file)}`);
         }
       } catch (e) {
-        if (e instanceof UnreadableImage) throw new UserError(`${e.message}; without a decode cache unreadable images are not skipped: remove it, or use data.decodeCache auto, memory or file`);
+        if (e instanceof UnreadableImage) throw new UserError(`${e.message}; without a decode cache unreadable images are not skipped: remove it, or keep decoded images with --decode-cache auto, memory or file (data.decodeCache)`);
         throw e;
       }
     });
