@@ -49,6 +49,8 @@ test('--out that is a file, or lies under one: one line naming it, for distill a
   await expectUserError(['distill', '--no-teacher', '--out', file], /^error: --out .*a-file: is a file, not a directory; give a directory path/);
   await expectUserError(['distill', '--no-teacher', '--out', join(file, 'run')], /^error: --out .*a-file\/run: .*a-file is a file, so no directory can be made under it; choose another --out$/);
   await expectUserError(['train-teacher', '--out', join(file, 'deeper', 'run')], /a-file is a file, so no directory can be made under it/);
+  await expectUserError(['cache', '--teacher', join(file, 'model.json'), '--out', join(file, 'cache')], /^error: --out .*a-file\/cache: .*a-file is a file, so no directory can be made under it/);
+  await expectUserError(['run', '--teacher', join(file, 'model.json'), '--out', join(file, 'run')], /^error: --out .*a-file\/run: .*a-file is a file, so no directory can be made under it/);
   const run = await rootRun('run-for-file');
   await expectUserError(['export', '--run', run, '--out', file], /^error: --out .*a-file: is a file, not a directory/);
   assert.deepEqual(readdirSync(run).sort(), ['config.json', 'student']);
