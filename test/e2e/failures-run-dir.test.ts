@@ -2,7 +2,8 @@
  * The run directory under a second writer and after a failed start, through the real CLI (issue 17, weak spots 4
  * and 5): a live run's lock refuses a second `distill --force` (naming the holder's PID) and leaves the live run's
  * files alone; a lock left by a killed process is taken over; a fresh run that fails before its first checkpoint
- * removes what it wrote, so the same command can run again.
+ * removes what it wrote, so the same command can run again (an undecodable image found mid-epoch, a corrupt shard
+ * of a shared teacher cache found when the run opens it).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { cliInProcess, expectUserError, startCli, waitFor } from '../helpers/cli.js';
-import { tmp } from '../helpers/tiny.js';
+import { saveTinyModel, tmp } from '../helpers/tiny.js';
 
 const base = tmp('ed-fail-rundir-');
 const ARGS = ['--no-teacher', '--data', 'mnist', '--student', 'mlp', '--params', 'hidden=16,depth=1', '--train-limit', '512', '--batch-size', '32', '--quiet'];
@@ -62,4 +63,18 @@ test('a fresh run that fails after it started writing (an undecodable image, no 
   mkdirSync(out);
   await expectUserError(args, /truncated.jpg: cannot be decoded/, { run: cliInProcess });
   assert.deepEqual(readdirSync(out), []);
+});
+
+test('a fresh run whose shared teacher cache has a corrupt shard (found after config.json is written) leaves nothing behind', async () => {
+  const teacher = await saveTinyModel({ inputShape: [28, 28, 1], classes: 10 });
+  const cache = join(base, 'cache');
+  const built = await cliInProcess(['cache', '--teacher', teacher, '--data', 'mnist', '--out', cache, '--quiet']);
+  assert.equal(built.code, 0, built.stderr);
+  const shard = join(cache, readdirSync(cache).find((f) => f.endsWith('.bin'))!);
+  const bytes = readFileSync(shard);
+  bytes[bytes.length >> 1]! ^= 0xff; // same size: only the checksum tells
+  writeFileSync(shard, bytes);
+  const out = join(base, 'bad-shard');
+  await expectUserError(['distill', '--teacher', teacher, '--cache', cache, '--student', 'mlp', '--params', 'hidden=8,depth=1', '--epochs', '1', '--quiet', '--out', out], /^error: --cache .*cache: shard shard-\d+\.bin does not match its checksum \(corrupt\); rebuild the cache \(--rebuild-cache\)$/, { run: cliInProcess });
+  assert.ok(!existsSync(out), 'no run directory holding only config.json');
 });
