@@ -44,6 +44,15 @@ test('a truncated JPEG (header intact) is skipped and counted; under --strict it
   const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { test: { n: number } };
   assert.ok(m.test.n >= 1);
 
+  // Without a decode cache the file is found when its batch comes: left out of every batch, reported once.
+  const offOut = join(base, 'jpeg-off');
+  const off = await cliInProcess(['distill', ...TRAIN, '--epochs', '2', '--data', data, '--decode-cache', 'off', '--out', offOut]);
+  assert.equal(off.code, 0, off.stderr);
+  const offWarn = off.stderr.split('\n').filter((l) => /skipped/.test(l));
+  assert.equal(offWarn.length, 1, off.stderr);
+  assert.match(offWarn[0]!, new RegExp(`^warning: skipped ${bad}: cannot be decoded as an image \\([^\\n]*\\); without a decode cache it is found only when its batch comes and is left out of every batch \\(1 such image\\(s\\) so far\\); use --strict to refuse instead$`));
+  assert.deepEqual(readdirSync(offOut).sort(), ['config.json', 'metrics.json', 'student']);
+
   const strictOut = join(base, 'jpeg-strict');
   await expectUserError(['distill', ...TRAIN, '--data', data, '--strict', '--out', strictOut], new RegExp(`^error: ${bad}: cannot be decoded as an image \\([^\\n]*\\); remove it or drop --strict to skip such files$`), { out: strictOut, run: cliInProcess });
   assert.ok(!existsSync(strictOut));

@@ -46,7 +46,7 @@ test('a directory holding only a stale lock counts as empty', async () => {
   assert.deepEqual(readdirSync(run).sort(), ['config.json', 'metrics.json', 'student']);
 });
 
-test('a fresh run that fails after it started writing (an undecodable image, no decode cache) leaves no config.json behind', async () => {
+test('a fresh run that fails after it started writing (an undecodable image under --strict, no decode cache) leaves no config.json behind', async () => {
   const data = tmp('ed-fail-jpeg-');
   for (const [k, cls] of ['a', 'b'].entries()) {
     mkdirSync(join(data, cls));
@@ -56,8 +56,8 @@ test('a fresh run that fails after it started writing (an undecodable image, no 
   writeFileSync(join(data, 'b', 'truncated.jpg'), good.subarray(0, Math.floor(good.length / 2)));
   const out = join(base, 'jpeg-off');
   // Without a decode cache the image is decoded only when its batch comes, after config.json was written.
-  const args = ['distill', '--no-teacher', '--data', data, '--decode-cache', 'off', '--student', 'mlp', '--params', 'hidden=8,depth=1', '--epochs', '1', '--batch-size', '4', '--quiet', '--out', out];
-  await expectUserError(args, /^error: .*b\/truncated.jpg: cannot be decoded as an image \([^\n]*\); without a decode cache unreadable images are not skipped: remove it, or keep decoded images with --decode-cache auto, memory or file/, { run: cliInProcess });
+  const args = ['distill', '--no-teacher', '--data', data, '--decode-cache', 'off', '--strict', '--student', 'mlp', '--params', 'hidden=8,depth=1', '--epochs', '1', '--batch-size', '4', '--quiet', '--out', out];
+  await expectUserError(args, /^error: .*b\/truncated.jpg: cannot be decoded as an image \([^\n]*\); remove it or drop --strict to skip such files$/, { run: cliInProcess });
   assert.ok(!existsSync(out), 'the run directory it made is removed');
   // An --out that existed (empty) before stays, empty.
   mkdirSync(out);
