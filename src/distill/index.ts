@@ -148,7 +148,7 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     // The lock is taken before a fresh run clears the directory, so a second writer never deletes a live run's files.
     const existed = existsSync(out);
     await mkdir(out, { recursive: true });
-    made = { out, existed: existed, fresh: mode === 'fresh' };
+    made = { out, existed, fresh: mode === 'fresh' };
     lock = await acquireRunLock(out, mode === 'resume' ? '--resume' : '--out');
     if (mode === 'fresh') {
       for (const entry of await readdir(out)) if (entry !== RUN_FILES.lock && !opts.preserve?.includes(entry)) await rm(join(out, entry), { recursive: true, force: true });
