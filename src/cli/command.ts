@@ -27,6 +27,27 @@ export function helpText(cmd: Command): string {
   return lines.join('\n');
 }
 
+/**
+ * `--lr -0.01` as `--lr=-0.01`: parseArgs refuses a value that starts with a dash as "ambiguous", so a negative
+ * number given to a string flag would never reach the flag's own range check and its message.
+ */
+function joinNegativeValues(argv: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return out.concat(argv.slice(i));
+    const next = argv[i + 1];
+    const long = a.startsWith('--') && !a.includes('=') ? options[a.slice(2)] : undefined;
+    const short = /^-[a-zA-Z]$/.test(a) ? Object.entries(options).find(([, o]) => o.short === a.slice(1))?.[1] : undefined;
+    const opt = long ?? short;
+    if (opt?.type === 'string' && next !== undefined && /^-(\d|\.\d|inf|Infinity|NaN)/i.test(next)) {
+      out.push(`${long ? a : `--${Object.entries(options).find(([, o]) => o === opt)![0]}`}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Parses argv for `cmd`; an unknown flag or a missing value is a {@link UserError} that points at --help. */
 export function parseCommandArgs(cmd: Command, argv: string[]): { values: Record<string, unknown>; positionals: string[]; help: boolean } {
   const options: ParseArgsConfig['options'] = { help: { type: 'boolean', short: 'h' } };
@@ -35,7 +56,7 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { values: Record
     options[k] = rest;
   }
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
+    const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
     return { values: values as Record<string, unknown>, positionals, help: Boolean(values.help) };
   } catch (e) {
     throw new UserError(`${(e as Error).message.split('\n')[0]} (see edge-distill ${cmd.name} --help)`);

@@ -15,9 +15,32 @@ function topHelp(): string {
   ].join('\n');
 }
 
+/** What the machine refused (a file in the way, permissions, a full or read-only disk), by errno code. */
+const ENVIRONMENT_ERRORS: Record<string, string> = {
+  EACCES: 'permission denied: this user may not read or write it; run as a user who may, or change its owner or mode (chown, chmod)',
+  EPERM: 'operation not permitted for this user; run as a user who may, or change its owner or mode (chown, chmod)',
+  EROFS: 'the file system is read-only; choose a path on a writable disk',
+  ENOSPC: 'no space left on the device; free some space or choose a path on another disk',
+  EDQUOT: 'disk quota exceeded; free some space or choose a path on another disk',
+  ENOTDIR: 'a part of the path is a file, not a directory; choose another path or move the file away',
+  EISDIR: 'is a directory where a file was expected; choose another path',
+};
+
 /**
- * The CLI's one error boundary. A user error prints one line and returns 1; work stopped by a signal prints one line
- * and returns 128 + the signal's number (130 for SIGINT, 143 for SIGTERM); anything else is a bug: stack, 70.
+ * A system error the user's machine caused rather than a bug (the stages check what they can up front; this names
+ * the path of whatever slips past): one line, as a user error.
+ */
+function environmentError(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException;
+  const what = err && typeof err === 'object' && typeof err.code === 'string' ? ENVIRONMENT_ERRORS[err.code] : undefined;
+  if (!what || typeof err.path !== 'string') return undefined;
+  return `${err.path}: ${what} (${err.code} in ${err.syscall ?? 'a file operation'})`;
+}
+
+/**
+ * The CLI's one error boundary. A user error (or a system error the machine caused: permissions, a file in the way,
+ * a full disk) prints one line and returns 1; work stopped by a signal prints one line and returns 128 + the
+ * signal's number (130 for SIGINT, 143 for SIGTERM); anything else is a bug: stack, 70.
  */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -52,6 +75,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof InterruptedError) {
       console.error(`error: ${e.message}`);
       return e.exitCode;
+    }
+    const env = environmentError(e);
+    if (env) {
+      console.error(`error: ${env}`);
+      return 1;
     }
     console.error('edge-distill hit an internal error (a bug; please report it with the command you ran):');
     console.error(e instanceof Error ? (e.stack ?? e.message) : e);

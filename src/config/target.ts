@@ -9,8 +9,8 @@ import { readdir } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError, listOf } from '../core/errors.js';
-import { formatIssues, readJsonFile } from './load.js';
+import { UserError } from '../core/errors.js';
+import { explainUnknownKeys, formatIssues, readJsonFile } from './load.js';
 
 export const RUNTIMES = ['tfjs', 'onnxruntime'] as const;
 export const HOSTS = ['node', 'chromium'] as const;
@@ -147,51 +147,10 @@ export function targetPrecisions(t: Target): string[] {
   return Array.isArray(t.artifact.precision) ? t.artifact.precision : [t.artifact.precision];
 }
 
-/** Edit distance, for "did you mean" hints on typo'd field names. */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
-/** The keys an object schema accepts at `path` inside the target schema (for hints). */
-function knownKeysAt(path: PropertyKey[]): string[] {
-  let shape: Record<string, z.ZodType> | undefined = TargetObject.shape;
-  for (const p of path) {
-    let s: z.ZodType | undefined = shape?.[String(p)];
-    // Unwrap defaults, optionals and refinements down to the object.
-    while (s && !(s instanceof z.ZodObject)) {
-      const inner = (s as unknown as { def?: { innerType?: z.ZodType; in?: z.ZodType } }).def;
-      s = inner?.innerType ?? inner?.in;
-    }
-    shape = s ? (s as z.ZodObject).shape : undefined;
-  }
-  return shape ? Object.keys(shape) : [];
-}
-
-/** Turns zod's "Unrecognized key" (reported on the parent) into one issue per key, at the key, with a hint. */
-function explainUnknownKeys(error: z.ZodError): z.ZodError {
-  const issues = error.issues.flatMap((issue): z.core.$ZodIssue[] => {
-    if (issue.code !== 'unrecognized_keys') return [issue];
-    const known = knownKeysAt(issue.path);
-    return issue.keys.map((key) => {
-      const best = known.map((k) => ({ k, d: editDistance(key, k) })).sort((a, b) => a.d - b.d)[0];
-      const hint = best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? `did you mean "${best.k}"?` : `allowed: ${listOf(known)}`;
-      return { ...issue, path: [...issue.path, key], message: `unknown field; ${hint}` };
-    });
-  });
-  return new z.ZodError(issues);
-}
-
 /** Validates a parsed target (with extra `rules`); a problem is a {@link UserError} `source: path.to.field: message`. */
 export function parseTarget(value: unknown, source: string, rules: readonly TargetRule[] = []): Target {
   const r = (rules.length ? targetSchema(rules) : TargetSchema).safeParse(value);
-  if (!r.success) throw new UserError(formatIssues(source, explainUnknownKeys(r.error)));
+  if (!r.success) throw new UserError(formatIssues(source, explainUnknownKeys(r.error, TargetObject)));
   return r.data;
 }
 

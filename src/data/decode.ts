@@ -23,11 +23,16 @@ export type Conversion = (typeof CONVERSIONS)[number];
 /** An image that cannot be decoded (unreadable, corrupt, not an image); skipped unless strict. */
 export class UnreadableImage extends Error {
   override name = 'UnreadableImage';
+  /** libvips's reason on one line: it repeats lines ("VipsJpeg: premature end of JPEG image" once per pass). */
+  readonly reason: string;
   constructor(
     readonly file: string,
-    readonly reason: string,
+    reason: string,
   ) {
-    super(`${file}: cannot be decoded as an image (${reason})`);
+    const lines = [...new Set(reason.split('\n').map((l) => l.trim()).filter(Boolean))];
+    const oneLine = lines.join('; ');
+    super(`${file}: cannot be decoded as an image (${oneLine})`);
+    this.reason = oneLine;
   }
 }
 

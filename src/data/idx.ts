@@ -61,6 +61,28 @@ async function readPair(dir: string, which: 'train' | 'test'): Promise<{ images:
 }
 
 /**
+ * The class count IDX labels imply, K, when they are the classes 0..K-1 with each occurring. IDX files declare no
+ * class count, so a label past a class that never occurs (200 in a 10-class set) is an outlier rather than a class of
+ * its own: it is refused, naming its file, index and value.
+ */
+export function checkLabels(parts: { file: string; labels: Uint8Array }[]): number {
+  const seen = new Uint8Array(256);
+  for (const p of parts) for (const y of p.labels) seen[y] = 1;
+  const max = seen.lastIndexOf(1);
+  const gap = seen.indexOf(0);
+  if (gap === -1 || gap > max) return max + 1;
+  const outlier = seen.indexOf(1, gap);
+  for (const p of parts) {
+    const i = p.labels.indexOf(outlier);
+    if (i >= 0) {
+      const missing = outlier - gap === 1 ? `class ${gap} never occurs` : `classes ${gap}..${outlier - 1} never occur`;
+      throw new UserError(`${p.file}: label ${outlier} at index ${i} is out of range: the labels run 0..${gap - 1} and ${missing} in the train and test files; IDX labels must be the classes 0..K-1, each occurring; fix that label or remove its sample`);
+    }
+  }
+  return max + 1;
+}
+
+/**
  * MNIST-format IDX files in `dir` (train-* and t10k-*, raw or .gz), e.g. Fashion-MNIST from Debian's
  * `dataset-fashion-mnist` (/usr/share/datasets/fashion-mnist). The files' own test set is the test split; the val
  * split is a seeded `valFrac` of the training files. Grey values are scaled to [0, 1].
@@ -79,7 +101,10 @@ export async function loadIdxDir(dir: string, opts: { seed?: number; valFrac?: n
   for (let i = 0; i < nTest * h * w; i++) images[nTrain * h * w + i] = test.images.data[i]! / 255;
   labels.set(train.labels.data, 0);
   labels.set(test.labels.data, nTrain);
-  const numClasses = Math.max(...labels) + 1;
+  const numClasses = checkLabels([
+    { file: train.files[1]!, labels: train.labels.data },
+    { file: test.files[1]!, labels: test.labels.data },
+  ]);
   const perm = permutation(nTrain, opts.seed ?? 1234);
   const nVal = Math.round(nTrain * (opts.valFrac ?? 0.1));
   const testIdx = Int32Array.from({ length: nTest }, (_, i) => nTrain + i);

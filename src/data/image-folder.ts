@@ -197,9 +197,18 @@ export class ImageFolderDataset implements Dataset {
     const [h, w, c] = this.inputShape as [number, number, number];
     const per = h * w * c;
     for (let start = Math.max(0, opts.offset ?? 0); start < n; start += batchSize) {
-      const idx = order.subarray(start, Math.min(n, start + batchSize));
-      const pixels = new Uint8Array(idx.length * per);
-      await this.store.read(Array.from(idx, (k) => this.slots[k]!), pixels);
+      let idx = order.subarray(start, Math.min(n, start + batchSize));
+      let pixels = new Uint8Array(idx.length * per);
+      const bad = await this.store.read(Array.from(idx, (k) => this.slots[k]!), pixels);
+      if (bad && bad.length > 0) {
+        // Images found unreadable only now (no decode cache) are left out of the batch.
+        const keep = Array.from(idx.keys()).filter((i) => !bad.includes(i));
+        if (keep.length === 0) continue;
+        const kept = new Uint8Array(keep.length * per);
+        keep.forEach((i, j) => kept.set(pixels.subarray(i * per, (i + 1) * per), j * per));
+        pixels = kept;
+        idx = Int32Array.from(keep, (i) => idx[i]!);
+      }
       const x = normalisePixels(pixels, c, this.table);
       const y = Int32Array.from(idx, (k) => this.layout.labels[this.slots[k]!]!);
       yield { x: tf.tensor4d(x, [idx.length, h, w, c]), y: tf.tensor1d(y, 'int32'), index: Int32Array.from(idx) };

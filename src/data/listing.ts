@@ -3,9 +3,10 @@
  * listing's fingerprint (paths, sizes, mtimes). Unreadable images are found later, by the decode pass.
  */
 import { readdir } from 'node:fs/promises';
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
+import { UserError } from '../core/errors.js';
 import { createHash } from 'node:crypto';
-import { extname, join, resolve } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Dirent } from 'node:fs';
 
 /** File extensions taken as images. */
@@ -15,9 +16,41 @@ export const IMAGE_EXTS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 const isFileLike = (e: Dirent) => e.isFile() || e.isSymbolicLink();
 const isImage = (e: Dirent) => isFileLike(e) && !e.name.startsWith('.') && IMAGE_EXTS.has(extname(e.name).toLowerCase());
 
-/** Sub-folders of `dir` (not hidden), sorted by name. */
+/**
+ * Sub-folders of `dir` (not hidden), sorted by name. A symlink to a folder counts as one (listing goes one level
+ * into it, never further, so a link cannot lead into an endless walk); a link back to `dir` or a folder holding it
+ * is a loop and refused, and so are two entries that are the same folder (one class under two names).
+ */
 export async function subfolders(dir: string): Promise<string[]> {
-  return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const names: string[] = [];
+  const real = new Map<string, string>();
+  const root = realpathSync(dir);
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    if (e.isSymbolicLink()) {
+      const target = join(dir, e.name);
+      let to: string;
+      try {
+        to = realpathSync(target);
+        if (!statSync(to).isDirectory()) continue; // a link to a file is an image or nothing, not a folder
+      } catch {
+        continue; // a dangling link is no folder
+      }
+      const rel = relative(to, root);
+      if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) throw new UserError(`${target}: is a link to ${to}, which holds ${dir} itself (a loop); point it at a folder outside ${dir}, or remove it`);
+      const same = real.get(to);
+      if (same !== undefined) throw new UserError(`${target} and ${join(dir, same)}: are the same folder (${to}) under two names; keep one`);
+      real.set(to, e.name);
+      names.push(e.name);
+    } else if (e.isDirectory()) {
+      const to = join(root, e.name);
+      const same = real.get(to);
+      if (same !== undefined) throw new UserError(`${join(dir, same)} and ${join(dir, e.name)}: are the same folder (${to}) under two names; keep one`);
+      real.set(to, e.name);
+      names.push(e.name);
+    }
+  }
+  return names.sort();
 }
 
 /** The image files directly in `dir` (not hidden, by extension), as paths, sorted by name. */

@@ -11,8 +11,12 @@ import { forEachLimited } from './pool.js';
 /** The decoded pixels of a folder's images, by slot (the image's position in the listing). */
 export interface PixelStore {
   readonly bytesPerImage: number;
-  /** Copies the images at `slots` into `out`, one after the other (slots.length · bytesPerImage bytes). */
-  read(slots: ArrayLike<number>, out: Uint8Array): Promise<void>;
+  /**
+   * Copies the images at `slots` into `out`, one after the other (slots.length · bytesPerImage bytes). Returns the
+   * positions in `slots` that could not be decoded (their bytes left zero), for a store that finds bad images only
+   * when it reads them; the caller leaves them out.
+   */
+  read(slots: ArrayLike<number>, out: Uint8Array): Promise<number[] | void>;
 }
 
 /** Every slot in one array in memory. */
@@ -50,12 +54,15 @@ export class FilePixels implements PixelStore {
 }
 
 /**
- * No cache: each read decodes its images with sharp again (every batch of every epoch). An unreadable image stops
- * the pass, since its sample was never found bad at open; conversions are logged the first time each happens.
+ * No cache: each read decodes its images with sharp again (every batch of every epoch). An unreadable image is found
+ * only when its batch comes: it is left out of the batch (its position returned) and reported once, or refused under
+ * strict, naming the file; conversions are logged the first time each happens.
  */
 export class StreamPixels implements PixelStore {
   readonly bytesPerImage: number;
   private readonly seen = new Set<Conversion>();
+  /** Files found unreadable so far (each reported once). */
+  readonly unreadable = new Set<string>();
 
   constructor(
     private readonly files: readonly string[],
@@ -65,8 +72,9 @@ export class StreamPixels implements PixelStore {
     this.bytesPerImage = target.height * target.width * target.channels;
   }
 
-  async read(slots: ArrayLike<number>, out: Uint8Array): Promise<void> {
+  async read(slots: ArrayLike<number>, out: Uint8Array): Promise<number[]> {
     const per = this.bytesPerImage;
+    const bad: number[] = [];
     await forEachLimited(slots.length, this.o.concurrency, async (i) => {
       const file = this.files[slots[i]!]!;
       try {
@@ -78,9 +86,16 @@ export class StreamPixels implements PixelStore {
           this.o.log?.info(`decode: ${describeFirstConversion(c, file)}`);
         }
       } catch (e) {
-        if (e instanceof UnreadableImage) throw new UserError(`${e.message}; without a decode cache unreadable images are not skipped: remove it, or use data.decodeCache auto, memory or file`);
-        throw e;
+        if (!(e instanceof UnreadableImage)) throw e;
+        if (this.o.strict) throw new UserError(`${e.message}; remove it or drop --strict to skip such files`);
+        out.fill(0, i * per, (i + 1) * per);
+        bad.push(i);
+        if (!this.unreadable.has(file)) {
+          this.unreadable.add(file);
+          this.o.log?.warn(`skipped ${file}: cannot be decoded as an image (${e.reason}); without a decode cache it is found only when its batch comes and is left out of every batch (${this.unreadable.size} such image(s) so far); use --strict to refuse instead`);
+        }
       }
     });
+    return bad.sort((a, b) => a - b);
   }
 }

@@ -25,13 +25,21 @@ export function checkTeacherData(teacher: Teacher, data: Dataset): void {
 
 /**
  * Runs the teacher on a few real training images, so a data shape the model cannot take (an error inside the
- * model, not just a declared-shape mismatch) stops the run before anything is written or trained.
+ * model, not just a declared-shape mismatch) stops the run before anything is written or trained; so does a teacher
+ * whose outputs are NaN or ±Inf on them (broken weights), which training would report as its own divergence.
  */
 export async function probeOnData(teacher: Teacher, data: Dataset): Promise<void> {
   for await (const b of data.batches('train', 2, { limit: 2 })) {
     try {
       const out = await teacher.forward(b.x, []);
+      const logits = (await out.logits.data()) as Float32Array;
       tf.dispose([out.logits, ...Object.values(out.features)]);
+      const bad = logits.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        const input = (await b.x.data()) as Float32Array;
+        const inputOk = input.every((v) => Number.isFinite(v));
+        throw new UserError(`teacher ${teacher.id}: its outputs on the first training images of ${data.name} are not finite (${logits[bad]} among ${logits.length} values)${inputOk ? ' although the images are' : ''}; the teacher is broken (NaN or Inf weights, or an overflow inside it): check it with edge-distill inspect, or re-export it`);
+      }
     } finally {
       tf.dispose([b.x, b.y]);
     }

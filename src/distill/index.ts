@@ -4,7 +4,8 @@
  * config (./config.ts), check teacher against data (./checks.ts), choose the architecture (./architecture.ts),
  * plan the teacher's outputs (./teacher-outputs.ts), train (./train-step.ts), write (./write-run.ts).
  */
-import { rm, mkdir, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rm, rmdir, mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { IOSpec } from '../core/types.js';
@@ -13,7 +14,9 @@ import { writeJsonAtomic } from '../core/files.js';
 import type { DistillConfig } from '../config/schema.js';
 import { initBackend, loadTf } from '../runtime/backend.js';
 import { studentInputShape, studentView } from '../data/student-view.js';
-import { runPaths } from '../run-dir/layout.js';
+import { RUN_FILES, runPaths } from '../run-dir/layout.js';
+import { acquireRunLock, type RunLock } from '../run-dir/lock.js';
+import { checkOutPath } from '../run-dir/out-path.js';
 import { prepareRunDir } from '../run-dir/prepare.js';
 import { writeRunConfig } from '../run-dir/run-config.js';
 import { studentFamilies } from '../students/index.js';
@@ -85,9 +88,13 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
   const { config, target } = await applyTargetBudget(opts.config);
   const c = resolveDistillConfig(config, opts.source);
   checkSettings(c);
+  // A file in the way of --out, or a folder this user cannot write, is found before anything loads.
+  await checkOutPath(opts.out, opts.resume ? '--resume' : '--out');
   const backend = await initBackend(c.train.backend, log);
   const teacher = c.teacher ? await loadTeacher(c.teacher) : undefined;
   let teacherOutputs: TeacherOutputs | undefined;
+  let lock: RunLock | undefined;
+  let made: { out: string; existed: boolean; fresh: boolean; remove?: boolean } | undefined;
   try {
     if (teacher) {
       log.info(`teacher: ${teacher.model.summary}; ${teacher.layout.toUpperCase()} (${teacher.layoutHow}); output ${teacher.output} holds ${teacher.outputKind.kind} (${teacher.outputKind.how})${teacher.outputKind.kind === 'probs' ? ', turned into logits as log p' : ''}`);
@@ -138,9 +145,13 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     const needsTeacher = await checkLossShapes(built, teacher, c.loss, data.numClasses);
     const plan = teacher ? await planTeacherOutputs({ c, teacher, data, out, lossTaps, needsTeacher, resume: mode === 'resume', rebuild }) : undefined;
 
+    // The lock is taken before a fresh run clears the directory, so a second writer never deletes a live run's files.
+    const existed = existsSync(out);
+    await mkdir(out, { recursive: true });
+    made = { out, existed, fresh: mode === 'fresh' };
+    lock = await acquireRunLock(out, mode === 'resume' ? '--resume' : '--out');
     if (mode === 'fresh') {
-      await mkdir(out, { recursive: true });
-      for (const entry of await readdir(out)) if (!opts.preserve?.includes(entry)) await rm(join(out, entry), { recursive: true, force: true });
+      for (const entry of await readdir(out)) if (entry !== RUN_FILES.lock && !opts.preserve?.includes(entry)) await rm(join(out, entry), { recursive: true, force: true });
       await writeRunConfig(out, c);
       if (arch.record.sizing) await writeJsonAtomic(runPaths(out).sizing, arch.record.sizing);
     }
@@ -160,8 +171,24 @@ export async function distill(opts: DistillOptions): Promise<DistillResult> {
     await writeFinishedRun(out, trained.student, metrics, plan && !plan.shared ? { teacherCacheDir: plan.dir } : {});
     trained.student.dispose();
     return { out, metrics };
+  } catch (e) {
+    // A fresh run that failed before its first checkpoint leaves nothing worth resuming: what it wrote (config.json,
+    // sizing.json, a run-local cache) is removed, so the same command can run again once the cause is fixed.
+    if (made?.fresh && lock && !resumable(made.out)) {
+      for (const entry of await readdir(made.out)) if (entry !== RUN_FILES.lock && !opts.preserve?.includes(entry)) await rm(join(made.out, entry), { recursive: true, force: true });
+      made.remove = !made.existed;
+    }
+    throw e;
   } finally {
     teacherOutputs?.dispose();
     teacher?.dispose();
+    await lock?.release();
+    if (made?.remove) await rmdir(made.out).catch(() => {}); // only when it is empty: nothing else was there
   }
+}
+
+/** True when a run directory holds training state a --resume would continue from. */
+function resumable(out: string): boolean {
+  const p = runPaths(out);
+  return [p.checkpoint, `${p.checkpoint}.next`, `${p.checkpoint}.old`, p.candidates, p.candidatesDir, p.tuneDir].some((f) => existsSync(f));
 }

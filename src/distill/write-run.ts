@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { writeDirAtomic, writeJsonAtomic } from '../core/files.js';
 import { saveLayersModelToDir } from '../runtime/model-io.js';
 import { runPaths } from '../run-dir/layout.js';
+import { removeCheckpoint } from '../train/checkpoint.js';
 import type { RunMetrics } from './metrics.js';
 
 /**
@@ -16,7 +17,7 @@ export async function writeFinishedRun(out: string, student: tf.LayersModel, met
   await rm(p.student, { recursive: true, force: true });
   await writeDirAtomic(p.student, (dir) => saveLayersModelToDir(student, dir));
   await writeJsonAtomic(p.metrics, metrics);
-  await rm(p.checkpoint, { recursive: true, force: true });
+  await removeCheckpoint(p.checkpoint);
   await rm(p.candidatesDir, { recursive: true, force: true });
   if (o.teacherCacheDir) await rm(o.teacherCacheDir, { recursive: true, force: true });
 }

@@ -3,18 +3,20 @@
  * artifact passed its checks, so a failed export never leaves a half-written folder (and, with --force, never
  * destroys the previous export before the new one is complete).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { checkOutPath } from '../run-dir/out-path.js';
 
 /**
  * Refuses an output folder that exists and holds files unless `force`; with `force`, refuses a folder that holds the
  * source model itself (replacing it would delete the model being exported).
  */
 export async function checkOutDir(out: string, opts: { force: boolean; protect: string[] }): Promise<void> {
+  // A file in the way, or a folder this user cannot write (the staging folder is built beside `out`).
+  await checkOutPath(out, '--out', { sibling: true });
   if (!existsSync(out)) return;
-  if (!statSync(out).isDirectory()) throw new UserError(`--out ${out}: exists and is a file; choose a folder path`);
   const entries = await readdir(out);
   if (entries.length === 0) return;
   if (!opts.force) {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { checkOutPath } from '../run-dir/out-path.js';
 import { UserError } from '../core/errors.js';
 import { stderrLogger, type Logger } from '../core/progress.js';
 import { writeJsonAtomic } from '../core/files.js';
@@ -42,6 +43,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunPipeline
   const { export: exportCfg, bench: benchCfg, trainTeacher: teacherCfg, ...distillPart } = c;
   resolveDistillConfig(distillPart, source);
 
+  await checkOutPath(opts.out, '--out');
   const savedPath = join(out, RUN_FILES.pipelineConfig);
   const state = readState(out);
   if (existsSync(savedPath)) {

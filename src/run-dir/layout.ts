@@ -37,6 +37,8 @@ export const RUN_FILES = {
   results: 'results.json',
   reportMd: 'report.md',
   reportHtml: 'report.html',
+  /** Held by the process writing the run (src/run-dir/lock.ts): its PID, host and start time. */
+  lock: '.lock',
   /** `edge-distill run`: the stages' state and the pipeline config the run was started with. */
   pipeline: 'pipeline.json',
   pipelineConfig: 'pipeline-config.json',
@@ -67,6 +69,7 @@ export function runPaths(run: string) {
     reportHtml: join(benchDir, RUN_FILES.reportHtml),
     pipeline: join(run, RUN_FILES.pipeline),
     pipelineConfig: join(run, RUN_FILES.pipelineConfig),
+    lock: join(run, RUN_FILES.lock),
   };
 }
 

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { readJsonFile } from '../config/load.js';
 import { RUN_FILES } from './layout.js';
+import { checkNotLocked } from './lock.js';
+import { checkOutPath } from './out-path.js';
 
 /** First path where two JSON values differ ("train.epochs: 3 ≠ 5"), or undefined when equal. */
 export function firstDifference(a: unknown, b: unknown, path = ''): string | undefined {
@@ -23,7 +25,10 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | und
  * teacher cache's use and place may change).
  */
 export async function prepareRunDir(out: string, opts: { resume: boolean; force: boolean; config: unknown; flag: string; preserve?: string[]; normalize?: (saved: unknown) => unknown }): Promise<'fresh' | 'resume'> {
-  const exists = existsSync(out) && readdirSync(out).some((e) => !opts.preserve?.includes(e));
+  await checkOutPath(out, opts.resume ? '--resume' : opts.flag);
+  await checkNotLocked(out, opts.resume ? '--resume' : opts.flag);
+  // A stale lock (its process gone) is no content: the run it guarded left nothing else, or it is judged below.
+  const exists = existsSync(out) && readdirSync(out).some((e) => e !== RUN_FILES.lock && !opts.preserve?.includes(e));
   if (opts.resume) {
     if (!exists) throw new UserError(`--resume ${out}: no run there to resume (the directory is missing or empty); start one with --out ${out}`);
     if (existsSync(join(out, RUN_FILES.metrics))) throw new UserError(`--resume ${out}: this run already finished (metrics.json is written); start a new one with another --out`);
@@ -31,7 +36,7 @@ export async function prepareRunDir(out: string, opts: { resume: boolean; force:
     const raw = await readJsonFile(join(out, RUN_FILES.config), 'run config.json');
     const saved = opts.normalize ? opts.normalize(raw) : raw;
     const diff = firstDifference(withoutBackend(saved), withoutBackend(opts.config));
-    if (diff) throw new UserError(`--resume ${out}: the directory was written by a different config (${diff}); resume with the same settings or choose a new --out`);
+    if (diff) throw new UserError(`--resume ${out}: the run's config differs from this command's (${diff}, the run's value first); resume without the flags that change it, or start a new run with another --out`);
     return 'resume';
   }
   if (exists && !opts.force) throw new UserError(`${opts.flag} ${out}: directory exists and is not empty; use --resume ${out} to continue it, --force to overwrite, or choose another ${opts.flag}`);

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/files.js';
@@ -33,6 +33,19 @@ export interface ModelJson {
 }
 
 /**
+ * The file a weightsManifest path names, beside model.json. A path that leaves the model folder (`../x`, an absolute
+ * path) is refused: a model.json is data, and must not make the tool open or count files elsewhere.
+ */
+export function weightFilePath(modelJsonPath: string, p: unknown): string {
+  const dir = dirname(resolve(modelJsonPath));
+  if (typeof p !== 'string' || p === '') throw new UserError(`${modelJsonPath}: weightsManifest holds a path ${JSON.stringify(p)}; expected the name of a weight file next to model.json`);
+  const file = resolve(dir, p);
+  const rel = relative(dir, file);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || isAbsolute(p)) throw new UserError(`${modelJsonPath}: weightsManifest path ${JSON.stringify(p)} leaves the model folder; weight files must lie inside ${dir} (re-save the model, or fix the path)`);
+  return file;
+}
+
+/**
  * Reads a tfjs model.json and its weight shards from disk into ModelArtifacts, checking every shard exists and that
  * the shards hold exactly the bytes the manifest declares. Works for LayersModel and GraphModel files alike.
  */
@@ -54,8 +67,9 @@ export async function readModelArtifacts(modelJsonPath: string): Promise<ModelAr
   for (const group of json.weightsManifest) {
     const expected = group.weights.reduce((a, w) => a + weightSpecBytes(w), 0);
     let got = 0;
+    if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new UserError(`${modelJsonPath}: a weightsManifest group lacks "paths" or "weights"; expected a tfjs model.json`);
     for (const p of group.paths) {
-      const file = join(dir, p);
+      const file = weightFilePath(path, p);
       if (!existsSync(file)) {
         throw new UserError(`${modelJsonPath}: weight file ${p} is missing (expected next to model.json); copy the whole model folder`);
       }

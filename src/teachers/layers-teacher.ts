@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Teacher } from '../core/types.js';
 import { TeacherConfig } from '../config/schema.js';
-import { loadLayersModelFromFile, readModelArtifacts } from '../runtime/model-io.js';
+import { loadLayersModelFromFile, readModelArtifacts, weightFilePath } from '../runtime/model-io.js';
 import type { NodeInfo, TeacherModel } from './model.js';
 import { ModelTeacher } from './model-teacher.js';
 
@@ -69,9 +69,8 @@ export class LayersModelFile implements TeacherModel {
 /** Files a model.json refers to: itself and its weight shards (hashed into cache keys). */
 export async function modelJsonFiles(path: string): Promise<string[]> {
   const { readFile } = await import('node:fs/promises');
-  const { dirname, join } = await import('node:path');
   const json = JSON.parse(await readFile(path, 'utf8')) as { weightsManifest?: { paths: string[] }[] };
-  return [path, ...(json.weightsManifest ?? []).flatMap((g) => g.paths.map((p) => join(dirname(path), p)))];
+  return [path, ...(json.weightsManifest ?? []).flatMap((g) => g.paths.map((p) => weightFilePath(path, p)))];
 }
 
 /** Opens a LayersModel model.json (missing or truncated shards are UserErrors from model-io). */

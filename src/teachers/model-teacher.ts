@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError, isUserError } from '../core/errors.js';
-import { closestNames } from '../core/names.js';
+import { closestNames, editDistance } from '../core/names.js';
 import type { Outputs, Teacher } from '../core/types.js';
-import type { TeacherConfig } from '../config/schema.js';
+import { TEACHER_OUTPUT_KINDS, type TeacherConfig } from '../config/schema.js';
 import type { NodeInfo, TeacherModel } from './model.js';
 import { nhwcInputShape, resolveLayout, type Layout } from './layout.js';
 import { applyPreprocess, checkPreprocess } from './preprocess.js';
@@ -111,8 +111,12 @@ export class ModelTeacher implements Teacher {
       const n = this.nodes().get(t);
       if (!n) {
         const fused = [...this.nodes().values()].some((x) => x.reason?.includes('fused'));
+        // The model's outputs are candidates too (an ONNX graph output is no tap-able node of its own).
+        const names = [...new Set([...this.model.outputs.map((o) => o.name), ...this.tapNames()])];
+        // "logits" / "probs" name what an output holds (--teacher-outputs), not which output it is.
+        const kind = what === '--teacher-output' ? TEACHER_OUTPUT_KINDS.filter((k) => k !== 'auto').find((k) => editDistance(t.toLowerCase(), k) <= 2) : undefined;
         throw new UserError(
-          `${this.id}: ${what} "${t}" is not a tensor of this ${this.model.kind} (nearest: ${closestNames(t, this.tapNames()).join(', ')})${fused ? '; values a converter fused into another op are not tap-able' : ''}; run edge-distill inspect --teacher ${this.id} to list them`,
+          `${this.id}: ${what} "${t}" is not a tensor of this ${this.model.kind} (nearest: ${closestNames(t, names).join(', ')})${kind ? `; to say the output holds ${kind}, give --teacher-outputs ${kind} (--teacher-output picks which tensor)` : ''}${fused ? '; values a converter fused into another op are not tap-able' : ''}; run edge-distill inspect --teacher ${this.id} to list them`,
         );
       }
       if (!n.tapable) throw new UserError(`${this.id}: ${what} "${t}" (${n.op}) cannot be tapped: ${n.reason ?? 'not a feature tensor'}; run edge-distill inspect --teacher ${this.id} to list the tap-able tensors`);

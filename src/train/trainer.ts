@@ -137,9 +137,15 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
   if (input.checkpointDir) {
     const ck = await loadCheckpoint(input.checkpointDir);
     if (ck) {
-      student.setWeights(ck.model);
-      trainables.forEach((v, i) => v.assign(ck.extra[i]!));
-      adam.restore(ck.optimizer, ck.meta.step);
+      try {
+        if (ck.model.length !== student.weights.length || ck.extra.length !== trainables.length) throw new Error(`it holds ${ck.model.length} model and ${ck.extra.length} extra tensors, the run has ${student.weights.length} and ${trainables.length}`);
+        student.setWeights(ck.model);
+        trainables.forEach((v, i) => v.assign(ck.extra[i]!));
+        adam.restore(ck.optimizer, ck.meta.step);
+      } catch (e) {
+        tf.dispose([...ck.model, ...ck.extra, ...ck.optimizer]);
+        throw new UserError(`${input.checkpointDir}: the checkpoint does not fit this run's model (${(e as Error).message.split('\n')[0]}); delete it and --resume again to train from the first epoch, or start over with --force`);
+      }
       history = ck.meta.history as EpochRecord[];
       startEpoch = ck.meta.epoch;
       tf.dispose([...ck.model, ...ck.extra, ...ck.optimizer]);

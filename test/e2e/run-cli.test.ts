@@ -51,7 +51,7 @@ test('run: a config with unknown keys or wrong types is refused with path.to.fie
   writeFileSync(cfg, JSON.stringify({ ...config(['node-ort-cpu']), export: { formats: ['onnx'], precision: ['fp32'] } }));
   const r = await cli(['run', '-c', cfg, '--out', join(base, 'bad')]);
   assert.equal(r.code, 1);
-  assert.match(errorLines(r.stderr)[0]!, /bad.json: export: Unrecognized key: "precision"/);
+  assert.match(errorLines(r.stderr)[0]!, /bad.json: export.precision: unknown field/);
   const r2 = await cli(['run', '-c', join(base, 'missing.json'), '--out', join(base, 'bad')]);
   assert.match(errorLines(r2.stderr)[0]!, /missing.json: not found/);
 });

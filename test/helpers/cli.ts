@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const entry = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
@@ -49,6 +49,34 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliC
 export async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await spawnCli(args, env).done;
   return { code, stdout, stderr };
+
+}
+
+/**
+ * Starts `edge-distill ...args` in a child process and returns it (to send it real signals) with a promise of its
+ * exit: `code` is -1 and `signal` set when a signal ended it. `command` runs it as another program instead (e.g.
+ * `setpriv --reuid=65534 ... node`): its arguments come first, then node's.
+ */
+export function startCli(args: string[], env: Record<string, string> = {}, command?: string[]): { child: ChildProcess; done: Promise<{ code: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
+  const argv = ['--import', 'tsx', entry, ...args];
+  const child = command ? spawn(command[0]!, [...command.slice(1), process.execPath, ...argv], { env: { ...process.env, EDGE_DISTILL_QUIET: '1', ...env } }) : spawn(process.execPath, argv, { env: { ...process.env, EDGE_DISTILL_QUIET: '1', ...env } });
+  const done = new Promise<{ code: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Resolves once `cond()` holds (polled every 20 ms), or rejects after `ms`. */
+export async function waitFor(cond: () => boolean, ms = 60_000, what = 'the condition'): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** The error lines a failed command printed (one expected). */

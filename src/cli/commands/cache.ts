@@ -1,5 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { checkOutPath } from '../../run-dir/out-path.js';
 import type { Command } from '../command.js';
 import { numberFlag } from '../command.js';
 import { UserError } from '../../core/errors.js';
@@ -67,6 +69,7 @@ export const command: Command = {
   async run(v, positionals) {
     let out = v.out !== undefined ? String(v.out) : undefined;
     if (!out) throw new UserError('--out: missing; give the cache directory to write (e.g. --out caches/mnist-teacher)');
+    await checkOutPath(out, '--out');
     const [sub, ...slices] = positionals;
     if (sub !== undefined && sub !== 'merge' && sub !== 'plan') throw new UserError(`cache: unknown subcommand "${sub}". Must be one of [merge, plan] (see edge-distill cache --help)`);
     const planFlag = Object.keys(PLAN_OPTIONS).find((k) => v[k] !== undefined);

@@ -26,9 +26,12 @@ export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, un
   return c;
 }
 
-/** Builds a distill config from `-c FILE`, `--recipe` over it, and the other flags (flags win). */
-export async function configFromFlags(v: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const c = (v.config ? structuredClone(await readJsonFile(String(v.config), 'pipeline config')) : {}) as Record<string, unknown>;
+/**
+ * Builds a distill config from `-c FILE` (or `base`, e.g. a run's own config.json on --resume), `--recipe` over it,
+ * and the other flags (flags win).
+ */
+export async function configFromFlags(v: Record<string, unknown>, base?: unknown): Promise<Record<string, unknown>> {
+  const c = (v.config ? structuredClone(await readJsonFile(String(v.config), 'pipeline config')) : structuredClone(base ?? {})) as Record<string, unknown>;
   if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new UserError(`${String(v.config)}: expected a JSON object`);
   if (v.recipe !== undefined) applyRecipe(c, String(v.recipe));
   applyTeacherFlags(c, v);
@@ -134,6 +137,15 @@ export function parseTuneBudget(value: string): { trials: number } | { minutes: 
   return m[2] && m[2].toLowerCase().startsWith('t') ? { trials: Math.round(n) } : { minutes: n };
 }
 
+/** A run's config.json for --resume; a run without one cannot be resumed. */
+async function readSavedConfig(run: string): Promise<unknown> {
+  const { existsSync } = await import('node:fs');
+  const path = runPaths(run).config;
+  if (!existsSync(run)) throw new UserError(`--resume ${run}: no run there to resume (the directory is missing); start one with --out ${run}`);
+  if (!existsSync(path)) throw new UserError(`--resume ${run}: no config.json there, so no run to resume; start one with --out ${run} (add --force if the directory holds other files)`);
+  return readJsonFile(path, 'run config.json');
+}
+
 export const command: Command = {
   name: 'distill',
   summary: 'Train a student sized to a byte budget from a teacher and data, with the combined distillation loss. Writes OUT/student/ (tfjs), OUT/metrics.json and OUT/config.json.',
@@ -186,7 +198,10 @@ export const command: Command = {
     if (!out) throw new UserError('--out: missing; give the run directory to write (e.g. --out runs/mnist)');
     if (resume && v.out !== undefined && String(v.out) !== resume) throw new UserError(`--out ${String(v.out)} and --resume ${resume} disagree; give only --resume DIR`);
     const hasConfigFlags = CONFIG_FLAGS.some((f) => v[f] !== undefined);
-    const config = applyCacheFlags((resume && !hasConfigFlags ? await readJsonFile(runPaths(resume).config, 'run config.json') : await configFromFlags(v)) as Record<string, unknown>, v);
+    // On --resume the run's own config.json is the base the flags apply over, so a flag that changes a setting is
+    // reported as the difference it makes (rather than as the other settings it leaves out).
+    const saved = resume && !v.config ? await readSavedConfig(resume) : undefined;
+    const config = applyCacheFlags((saved && !hasConfigFlags ? saved : await configFromFlags(v, saved)) as Record<string, unknown>, v);
     if (!resume) await settleTeacher(config, v);
     const { distill } = await import('../../distill/index.js');
     const r = await distill({ config, out, resume: Boolean(resume), force: Boolean(v.force), quiet: Boolean(v.quiet), source: v.config ? String(v.config) : 'flags', rebuildCache: Boolean(v['rebuild-cache']) });

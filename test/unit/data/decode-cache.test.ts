@@ -131,9 +131,19 @@ test('unreadable images: skipped with a count and the first file named, or refus
   await assert.rejects(open(root, { strict: true, decodeCache: 'memory' }), (e: unknown) => e instanceof UserError && e.message.startsWith(`${join(root, 'a', '001-broken.png')}: cannot be decoded`));
   // The cache a non-strict run left lists the skipped files; strict refuses from it, naming the first.
   await assert.rejects(open(root, { strict: true, decodeCache: 'file', cacheDir }), (e: unknown) => e instanceof UserError && e.message.startsWith(`${join(root, 'a', '001-broken.png')}: cannot be decoded`));
-  // Without a cache there is no decode pass to find them: the pass that meets one stops, naming it.
-  const off = await open(root, { decodeCache: 'off' });
-  await assert.rejects(collect(off, 'train', 100), /001-broken.png: cannot be decoded|000-empty.jpg: cannot be decoded/);
+  // Without a cache there is no decode pass to find them: the batch that meets one leaves it out and says so, once
+  // per file; strict refuses the first it meets, naming it.
+  const everySplit = async (d: Awaited<ReturnType<typeof open>>) => {
+    let n = 0;
+    for (const s of ['train', 'val', 'test'] as const) n += (await collect(d, s, 100)).y.length;
+    return n;
+  };
+  const offLog = recordingLog();
+  const off = await open(root, { decodeCache: 'off', log: offLog });
+  assert.equal(await everySplit(off), 6);
+  assert.equal(await everySplit(off), 6);
+  assert.deepEqual(offLog.warns.map((w) => w.split(':')[0]).sort(), [`skipped ${join(root, 'a', '001-broken.png')}`, `skipped ${join(root, 'b', '000-empty.jpg')}`]);
+  await assert.rejects(everySplit(await open(root, { decodeCache: 'off', strict: true })), /001-broken.png: cannot be decoded|000-empty.jpg: cannot be decoded/);
 });
 
 test('conversions are reported once per pass with counts; CMYK and 16-bit files are refused under strict', async () => {
