@@ -4,7 +4,7 @@ import type { Dataset, LossContext, Outputs, Teacher } from '../core/types.js';
 import { createProgress, type Logger } from '../core/progress.js';
 import { closestNames } from '../core/names.js';
 import type { LossConfig, TrainConfig } from '../config/schema.js';
-import { buildLoss } from '../losses/index.js';
+import { buildLoss, missingTeacherError } from '../losses/index.js';
 import { Adam, clipByGlobalNorm, cosineWithWarmup } from './adam.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
@@ -111,11 +111,11 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
   const teacherTaps = [...new Set(parseLossTerms(lossCfg).flatMap((p) => p.term.taps(p.params).teacher))];
   const source = input.teacherOutputs ?? (teacher ? liveTeacherOutputs(teacher) : undefined);
   if (teacherTaps.length > 0) {
-    if (!source) throw new UserError('feature-mse needs a teacher (--teacher)');
+    if (!source) throw missingTeacherError(lossCfg);
     for (const [t, s] of Object.entries(await source.tapShapes(teacherTaps))) teacherShapes.set(t, s);
   }
   const loss = buildLoss(lossCfg, ctx);
-  if (loss.needsTeacher && !source) throw new UserError('the loss has teacher terms (soft-kl / feature-mse) but no teacher was given; pass --teacher or use --loss hard-ce=1');
+  if (loss.needsTeacher && !source) throw missingTeacherError(lossCfg);
   // Each batch is augmented before the teacher and the student see it, so both see the same images.
   const augment = buildAugment(train.augment ?? []);
   if (augment) checkAugment({ augment: augment.ops, data, loss: lossCfg, needsTeacher: loss.needsTeacher, byIndex: source?.byIndex });

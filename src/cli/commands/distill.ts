@@ -9,6 +9,7 @@ import { parseFeatureFlag, parseLossFlag, parseParamsFlag, setPath } from '../fl
 import { UserError } from '../../core/errors.js';
 import { STUDENT_WEIGHT_MODES, CACHE_DEFAULTS, DATA_DEFAULTS, DECODE_CACHE_MODES, DEFAULT_DECODE_CACHE_DIR, DEFAULT_DECODE_MEMORY_BUDGET, RESIZE_MODES, DEFAULT_LOSS, DEFAULT_RECIPE, DEFAULT_TUNE_SEEDS, DEFAULT_TUNE_TRIALS, STUDENT_DEFAULTS, TRAIN_DEFAULTS } from '../../config/schema.js';
 import { BACKEND_CHOICES } from '../../runtime/backend.js';
+import { describeLossTerms } from '../../losses/index.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
 /** Flags that shape the config (as opposed to where the run goes). */
@@ -160,7 +161,7 @@ export const command: Command = {
     target: { type: 'string', description: "deployment target JSON: its byte budget (at its precision) is the default --max-bytes", valueName: 'FILE' },
     'size-by': { type: 'string', description: 'bytes | latency: with latency, candidates are measured on --target and must meet its latency budget too (default bytes)', valueName: 'S' },
     candidates: { type: 'string', description: 'train the K largest students that fit the budget and keep the most accurate on val (default 1)', valueName: 'K' },
-    loss: { type: 'string', description: `weighted loss terms (default ${DEFAULT_LOSS.terms.map((t) => `${t.kind}=${t.weight}`).join(',')}, plus feature-mse ${DEFAULT_RECIPE.featureWeight} between penultimate layers when the teacher has one)`, valueName: 'TERM=W,...' },
+    loss: { type: 'string', description: `weighted loss terms TERM=W[:KEY=V...], e.g. dkd=1:beta=8,hard-ce=1; the terms (parameter defaults): ${describeLossTerms()} (default ${DEFAULT_LOSS.terms.map((t) => `${t.kind}=${t.weight}`).join(',')}, plus feature-mse ${DEFAULT_RECIPE.featureWeight} between penultimate layers when the teacher has one)`, valueName: 'TERM=W,...' },
     temperature: { type: 'string', description: `soft-kl temperature (default ${DEFAULT_RECIPE.temperature})`, valueName: 'T' },
     feature: { type: 'string', multiple: true, description: 'feature-mse term student:LAYER=teacher:LAYER[@WEIGHT] (repeatable)', valueName: 'MAP' },
     recipe: { type: 'string', description: `a published recipe's settings, under the other flags: ${RECIPES.map((r) => `${r.name}: ${r.description}`).join('; ')}`, valueName: 'NAME' },

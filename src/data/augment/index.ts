@@ -47,8 +47,8 @@ export function resolveAugment(ops: readonly AugmentOpConfig[], where: (i: numbe
   return out;
 }
 
-/** A spec value: a number, a range `LOW-HIGH` ([low, high]), true/false, or the text itself. */
-function specValue(v: string): unknown {
+/** A spec value: a number, a range `LOW-HIGH` ([low, high]), true/false, or the text itself (also --loss's `TERM=W:KEY=V`). */
+export function specValue(v: string): unknown {
   const num = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
   if (num.test(v)) return Number(v);
   const dash = v.indexOf('-', 1);
@@ -86,6 +86,27 @@ export function parseAugmentSpec(spec: string, flag = '--augment'): AugmentOpCon
     return cfg as AugmentOpConfig;
   });
   return resolveAugment(raw, (_i, op) => `${whole}: ${op}`);
+}
+
+/** A spec value back as text: the inverse of {@link specValue} (ranges as `LOW-HIGH`). */
+export function specText(v: unknown): string {
+  return Array.isArray(v) ? v.map(String).join('-') : String(v);
+}
+
+/**
+ * The `--augment` spec of resolved ops, every parameter spelt out (`crop=4:fill=reflect,flip=0.5`): parsing it with
+ * {@link parseAugmentSpec} gives the same ops back. `none` for no ops.
+ */
+export function augmentSpec(ops: readonly AugmentOpConfig[]): string {
+  if (ops.length === 0) return 'none';
+  return ops
+    .map(({ op, ...p }) => {
+      const main = augmentOps.get(op).main;
+      const head = main !== undefined && main in p ? `${op}=${specText(p[main])}` : op;
+      const rest = Object.entries(p).filter(([k]) => k !== main).map(([k, v]) => `:${k}=${specText(v)}`);
+      return head + rest.join('');
+    })
+    .join(',');
 }
 
 /** The ops and their parameters in one line, for logs: `crop(pad=4, fill=reflect), flip(p=0.5)`. */
