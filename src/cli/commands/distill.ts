@@ -13,7 +13,7 @@ import { describeLossTerms } from '../../losses/index.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
 /** Flags that shape the config (as opposed to where the run goes). */
-export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'resize', 'decode-cache', 'train-limit', 'student', 'student-input', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'recipe', 'augment', 'unlabeled', 'epochs', 'batch-size', 'lr', 'warmup', 'clip-grad', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
+export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'resize', 'decode-cache', 'train-limit', 'student', 'student-input', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'recipe', 'augment', 'teacher-views', 'unlabeled', 'epochs', 'batch-size', 'lr', 'warmup', 'clip-grad', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
 
 /** Sets `c.cache` from --cache DIR / --no-cache / --cache-dtype (also on --resume: where outputs come from may change). */
 export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, unknown>): Record<string, unknown> {
@@ -79,6 +79,7 @@ export async function configFromFlags(v: Record<string, unknown>): Promise<Recor
     if (n !== undefined) setPath(c, path, n);
   };
   if (v.augment !== undefined) setPath(c, ['train', 'augment'], parseAugmentSpec(String(v.augment)));
+  num('teacher-views', ['cache', 'views'], { min: 0, integer: true });
   num('epochs', ['train', 'epochs'], { min: 1, integer: true });
   num('batch-size', ['train', 'batchSize'], { min: 1, integer: true });
   num('lr', ['train', 'learningRate'], { min: 0 });
@@ -166,6 +167,7 @@ export const command: Command = {
     feature: { type: 'string', multiple: true, description: 'feature-mse term student:LAYER=teacher:LAYER[@WEIGHT] (repeatable)', valueName: 'MAP' },
     recipe: { type: 'string', description: `a published recipe's settings, under the other flags: ${RECIPES.map((r) => `${r.name}: ${r.description}`).join('; ')}`, valueName: 'NAME' },
     augment: { type: 'string', description: `augment each training batch, ops in order: ${augmentOps.names().join(' | ')}; NAME=V sets its main parameter, NAME:KEY=V others (e.g. crop,flip,mixup=0.2); teacher and student see the same images, so the teacher runs live (default none)`, valueName: 'OPS' },
+    'teacher-views': { type: 'string', description: `with --augment: cache the teacher's outputs on K augmented views of every image, built once (FKD), and train epoch e on view e mod K instead of running the teacher on every batch; not with mixup/cutmix (their pairs are per batch); benchmarks/teacher-views.ts measures when it pays (default ${CACHE_DEFAULTS.views}: none)`, valueName: 'K' },
     epochs: { type: 'string', description: `training epochs (default ${TRAIN_DEFAULTS.epochs})`, valueName: 'N' },
     'batch-size': { type: 'string', description: `batch size (default ${TRAIN_DEFAULTS.batchSize})`, valueName: 'N' },
     lr: { type: 'string', description: `peak learning rate of Adam (default ${TRAIN_DEFAULTS.learningRate})`, valueName: 'LR' },
