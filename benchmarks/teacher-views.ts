@@ -157,6 +157,12 @@ const builds = runs.filter((r) => r.mode === 'views').map((r) => r.buildSeconds!
 // Per round (adjacent live and views runs), the ratio of their median epochs: drift of the machine cancels in it.
 const ratios = Array.from({ length: rounds }, (_, i) => median(runs.find((r) => r.mode === 'live' && r.round === i)!.epochSeconds) / median(runs.find((r) => r.mode === 'views' && r.round === i)!.epochSeconds));
 const [L, C, B] = [median(live), median(cached), median(builds)];
+// The same break-even within each round (its own build and adjacent epochs): how far the machine's noise moves it.
+const breakEvenPerRound = Array.from({ length: rounds }, (_, i) => {
+  const [l, v] = (['live', 'views'] as const).map((m) => runs.find((r) => r.mode === m && r.round === i)!);
+  const save = median(l!.epochSeconds) - median(v!.epochSeconds);
+  return save > 0 ? v!.buildSeconds! / save : null;
+});
 const saving = L - C;
 // Build + E·C < E·L  ⇔  E > B / (L − C); no break-even when a cached epoch is not cheaper.
 const breakEven = saving > 0 ? B / saving : null;
@@ -174,11 +180,12 @@ console.log(
     ? `break-even: none: a cached epoch (${C.toFixed(2)} s) is not cheaper than a live one (${L.toFixed(2)} s) here`
     : `break-even: the cache pays once the runs sharing it train more than ${breakEven.toFixed(1)} epochs in total (build ${B.toFixed(1)} s / saving ${saving.toFixed(2)} s an epoch); one run of ${K} epochs (one pass over each view) ${K > breakEven ? 'pays' : 'does not pay'}`,
 );
+console.log(`break-even per round (its own build and epochs): ${breakEvenPerRound.map((b) => (b === null ? 'none' : b.toFixed(1))).join(', ')} epochs`);
 const result = {
   bench: 'teacher-views', date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadAverage: load },
   settings: { train: data.size('train'), val: data.size('val'), views: K, epochs, rounds, augment: values.augment, budget, student: chosen.params, paramCount: chosen.paramCount, backend: tf.getBackend() },
   runs, liveEpochSeconds: { median: L, min: Math.min(...live), max: Math.max(...live) }, viewsEpochSeconds: { median: C, min: Math.min(...cached), max: Math.max(...cached) },
-  buildSeconds: { median: B, min: Math.min(...builds), max: Math.max(...builds) }, ratioPerRound: ratios, breakEvenEpochs: breakEven, wallSeconds: (performance.now() - t0) / 1000,
+  buildSeconds: { median: B, min: Math.min(...builds), max: Math.max(...builds) }, ratioPerRound: ratios, breakEvenEpochs: breakEven, breakEvenPerRound, wallSeconds: (performance.now() - t0) / 1000,
 };
 mkdirSync(dirname(values.out!), { recursive: true });
 writeFileSync(values.out!, JSON.stringify(result, null, 2) + '\n');
