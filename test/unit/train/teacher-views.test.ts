@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { useBackend } from '../../helpers/backend.js';
 import { FORMS } from '../../helpers/fixtures.js';
-import { bandDataset, saveTinyModel, tmp } from '../../helpers/tiny.js';
+import { bandDataset, saveTinyModel, tmp, writeIdxBands } from '../../helpers/tiny.js';
 import { buildAugment, parseAugmentSpec, viewSeed } from '../../../src/data/augment/index.js';
 import { buildCache, CacheReader } from '../../../src/teachers/cache/index.js';
 import { cacheKeyParts } from '../../../src/teachers/cache/key.js';
@@ -183,9 +183,10 @@ test('--teacher-views: the cache is planned with augmentation; refused without i
 });
 
 test('distill --teacher-views: builds the views once, trains from them, and a shared cache of other views is refused before anything is written', async () => {
-  const t = await saveTinyModel({ inputShape: [28, 28, 1], classes: 10 });
+  // Small IDX data: the views cover the whole training split (as a cache does), so MNIST's 8,000 would be slow here.
+  const t = await saveTinyModel({ inputShape: [8, 8, 1], classes: 3 });
   const shared = join(tmp(), 'shared-cache');
-  const base = { data: { spec: 'mnist', trainLimit: 32 }, teacher: { path: t }, loss: { terms: [{ kind: 'soft-kl', weight: 1 }] }, student: { family: 'mlp', params: { hidden: 8, depth: 1 } }, train: { epochs: 2, batchSize: 16, backend: 'wasm', augment: [{ op: 'crop' }, { op: 'flip' }] }, cache: { views: 2, dir: shared, use: 'on' } };
+  const base = { data: { spec: `idx:${writeIdxBands({ train: 60, test: 20 })}` }, teacher: { path: t }, loss: { terms: [{ kind: 'soft-kl', weight: 1 }] }, student: { family: 'mlp', params: { hidden: 8, depth: 1 } }, train: { epochs: 2, batchSize: 16, backend: 'wasm', augment: [{ op: 'crop' }, { op: 'flip' }] }, cache: { views: 2, dir: shared, use: 'on' } };
   const lines: string[] = [];
   const log: Logger = { info: (m) => lines.push(m), warn: (m) => lines.push(m) };
   const r = await distill({ config: base, out: join(tmp(), 'run'), quiet: true, log });
