@@ -1,12 +1,26 @@
 import { UserError } from '../core/errors.js';
+import { specValue } from '../data/augment/index.js';
 
-/** Parses `--loss soft-kl=0.9,hard-ce=0.1` into loss terms. */
-export function parseLossFlag(value: string): { kind: string; weight: number }[] {
+/**
+ * Parses `--loss soft-kl=0.9,hard-ce=0.1` into loss terms; `TERM=W:KEY=V:KEY=V` sets a term's parameters as
+ * `--augment` does an op's (e.g. `dkd=1:alpha=1:beta=8:temperature=4,hard-ce=1`, `soft-kl=9:standardize=true`).
+ * The parameters are checked against the term's schema when the config is resolved.
+ */
+export function parseLossFlag(value: string): Record<string, unknown>[] {
   return value.split(',').filter(Boolean).map((part) => {
-    const [kind, w] = part.split('=');
+    const [head = '', ...pairs] = part.split(':');
+    const [kind, w] = head.split('=');
     const weight = w === undefined ? 1 : Number(w);
-    if (!kind || !Number.isFinite(weight) || weight < 0) throw new UserError(`--loss ${value}: "${part}" is not term=weight (e.g. soft-kl=0.9,hard-ce=0.1)`);
-    return { kind, weight };
+    if (!kind || !Number.isFinite(weight) || weight < 0) throw new UserError(`--loss ${value}: "${part}" is not TERM=WEIGHT[:KEY=VALUE...] (e.g. soft-kl=0.9,hard-ce=0.1 or dkd=1:beta=8,hard-ce=1)`);
+    const term: Record<string, unknown> = { kind, weight };
+    for (const pair of pairs) {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw new UserError(`--loss ${value}: "${pair}" is not KEY=VALUE (e.g. dkd=1:beta=8)`);
+      const key = pair.slice(0, at);
+      if (key === 'kind' || key === 'weight') throw new UserError(`--loss ${value}: "${pair}": the ${key} is set by TERM=WEIGHT, not as a parameter`);
+      term[key] = specValue(pair.slice(at + 1));
+    }
+    return term;
   });
 }
 

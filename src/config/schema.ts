@@ -179,6 +179,12 @@ export const CacheConfig = z
     use: z.enum(['auto', 'on', 'off']).default('auto'),
     dir: z.string().min(1).optional(),
     dtype: z.enum(CACHE_DTYPES).default('float32'),
+    /**
+     * With `train.augment`: cache the teacher's outputs on this many augmented views of every image, built once
+     * (FKD, Shen & Xing, ECCV 2022), and train epoch e on view e mod K (`--teacher-views K`). 0: no views, the teacher
+     * runs live on every augmented batch. Ops that mix images (mixup, cutmix) cannot be cached per image.
+     */
+    views: z.number().int().nonnegative().default(0),
   })
   .strict();
 

@@ -9,10 +9,10 @@ import { openDataConfig } from '../data/index.js';
 import { teacherLabelled, withUnlabeled } from '../data/with-unlabeled.js';
 import { loadTf } from '../runtime/backend.js';
 import { predictTeacherSplit } from '../train/evaluate.js';
-import { resolveAugment } from '../data/augment/index.js';
+import { augmentSpec, resolveAugment } from '../data/augment/index.js';
 import { studentFamilies } from '../students/index.js';
 import { parseLossTerms } from '../losses/index.js';
-import type { Recipe } from '../tune/space.js';
+import { KD_TERMS, type KdTerm, type Recipe } from '../tune/space.js';
 
 /** Resolves a config (defaults, validation with `path.to.field` errors). */
 export function resolveDistillConfig(config: unknown, source = 'config'): DistillConfig {
@@ -27,17 +27,31 @@ export function resolveDistillConfig(config: unknown, source = 'config'): Distil
 }
 
 /**
- * The search's first candidate: the configured soft-kl/hard-ce mix (and its feature term between the penultimate
- * layers, if any), or the default recipe's mix when the loss has no soft term.
+ * The search's first candidate: the configured teacher term (soft-kl, dkd or dist) with its parameters, hard-ce's
+ * weight, the feature term between the penultimate layers (if any) and the augmentation, or the default recipe's mix
+ * when the loss has no teacher term. A soft-kl/hard-ce pair summing to 1 stays the classic mix (no hardWeight).
  */
 export function baseRecipe(c: DistillConfig): Recipe {
-  const soft = c.loss.terms.find((t) => t.kind === 'soft-kl');
+  const kd = c.loss.terms.find((t) => (KD_TERMS as readonly string[]).includes(t.kind));
   const hard = c.loss.terms.find((t) => t.kind === 'hard-ce');
   const feat = c.loss.terms.find((t) => t.kind === 'feature-mse' && t.student === 'penultimate' && t.teacher === 'penultimate');
   const featureWeight = feat?.weight ?? 0;
-  if (!soft) return { softWeight: DEFAULT_RECIPE.softWeight, temperature: DEFAULT_RECIPE.temperature, featureWeight, learningRate: c.train.learningRate };
-  const sw = soft.weight / (soft.weight + (hard?.weight ?? 0));
-  return { softWeight: Number(sw.toFixed(4)), temperature: Number(soft.temperature), featureWeight, learningRate: c.train.learningRate };
+  const augment = c.train.augment.length > 0 ? { augment: augmentSpec(c.train.augment) } : {};
+  if (!kd) return { softWeight: DEFAULT_RECIPE.softWeight, temperature: DEFAULT_RECIPE.temperature, featureWeight, learningRate: c.train.learningRate, ...augment };
+  const hw = hard?.weight ?? 0;
+  const classic = kd.kind === 'soft-kl' && Math.abs(kd.weight + hw - 1) < 1e-9;
+  return {
+    ...(kd.kind === 'soft-kl' ? {} : { kd: kd.kind as KdTerm }),
+    softWeight: kd.weight,
+    ...(classic ? {} : { hardWeight: hw }),
+    temperature: Number(kd.temperature),
+    ...(kd.standardize === true ? { standardize: true } : {}),
+    ...(kd.kind === 'dkd' ? { alpha: Number(kd.alpha), beta: Number(kd.beta) } : {}),
+    ...(kd.kind === 'dist' ? { beta: Number(kd.beta), gamma: Number(kd.gamma) } : {}),
+    featureWeight,
+    learningRate: c.train.learningRate,
+    ...augment,
+  };
 }
 
 /** Opens the dataset a config names, sized to the teacher's input where the data can be resized. */

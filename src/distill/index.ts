@@ -30,7 +30,7 @@ import { latencySizedParams } from '../sizing/distill-step.js';
 import { checkUnlabeledSettings, labelByTeacher, resolveDistillConfig, openConfiguredData, withDefaultFeatureTerm } from './config.js';
 import { checkExportable, checkFileStudentFlags, checkTeacherData, probeOnData } from './checks.js';
 import { candidateChoices, checkCandidatesFlag, pickArchitecture } from './architecture.js';
-import { openTeacherOutputs, planTeacherOutputs } from './teacher-outputs.js';
+import { checkViewSettings, openTeacherOutputs, planTeacherOutputs } from './teacher-outputs.js';
 import { trainChosen } from './train-step.js';
 import { heldOutAgreement, testMetrics, type RunMetrics } from './metrics.js';
 import type { WithUnlabeled } from '../data/with-unlabeled.js';
@@ -71,6 +71,7 @@ function checkSettings(c: DistillConfig): void {
   checkFileStudentFlags(c);
   checkUnlabeledSettings(c);
   checkCandidatesFlag(c);
+  if (c.cache.views > 0) checkViewSettings(c);
   if (c.tune && !c.teacher) throw new UserError('--tune compares distillation with training from scratch; it needs --teacher');
 }
 

@@ -3,6 +3,7 @@ import { createRegistry } from '../core/registry.js';
 import type { LabelMix, LossContext, LossTerm, Outputs } from '../core/types.js';
 import type { LossConfig } from '../config/schema.js';
 import { validate } from '../config/load.js';
+import { UserError } from '../core/errors.js';
 import { softKlTerm } from './soft-kl.js';
 import { hardCeTerm } from './hard-ce.js';
 import { featureMseTerm } from './feature-mse.js';
@@ -38,6 +39,28 @@ export function parseLossTerms(config: LossConfig, source = 'loss'): { term: Los
     const params = validate(term.params, rest, `${source}.terms.${i} (${kind})`);
     return { term, params, weight, key: config.terms.filter((t) => t.kind === kind).length > 1 ? `${kind}#${i}` : kind };
   });
+}
+
+/**
+ * The one-line error for a loss with weighted teacher terms and no teacher: those terms named, and the registry's
+ * terms that need none offered instead.
+ */
+export function missingTeacherError(config: LossConfig): UserError {
+  const needing = [...new Set(parseLossTerms(config).filter((p) => p.term.needsTeacher && p.weight > 0).map((p) => p.term.name))];
+  const free = lossTerms.all().filter((t) => !t.needsTeacher).map((t) => t.name);
+  return new UserError(`the loss has teacher terms (${needing.join(', ')}) but no teacher was given; pass --teacher, or keep only terms that need none (${free.join(', ')}), e.g. --loss ${free[0] ?? 'hard-ce'}=1`);
+}
+
+/** `--loss` help: every registered term with its parameters and their defaults (`dkd (alpha=1, beta=8, ...)`). */
+export function describeLossTerms(): string {
+  return lossTerms
+    .all()
+    .map((t) => {
+      const d = t.params.safeParse({});
+      const params = d.success ? Object.entries(d.data as object).map(([k, v]) => `${k}=${String(v)}`) : [];
+      return params.length ? `${t.name} (${params.join(', ')})` : t.name;
+    })
+    .join(' | ');
 }
 
 /** Builds the combined loss of `config` (a weighted sum of named terms, torchdistill-style). */

@@ -1,5 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, Outputs, Teacher } from '../core/types.js';
+import type { AugmentOpConfig } from '../config/schema.js';
+
+/**
+ * The augmented views a teacher cache holds (`--teacher-views K`, FKD-style): for every image, the teacher's outputs
+ * on K views, view k of image i augmented by `ops` drawing from a generator seeded by (seed, i, k)
+ * (src/data/augment/ `viewSeed`), so the trainer can replay exactly the view the teacher saw.
+ */
+export interface TeacherViews {
+  ops: AugmentOpConfig[];
+  seed: number;
+  count: number;
+}
 
 /**
  * Where the trainer gets the teacher's outputs for a training batch: the live teacher, or a teacher cache computed
@@ -11,10 +23,12 @@ export interface TeacherOutputs {
   readonly description: string;
   /** True when outputs are looked up by sample index (a cache): they are the un-augmented images' outputs. */
   readonly byIndex?: boolean;
+  /** For a cache of augmented views: which (their outputs are read with `forBatch(b, taps, view)`). */
+  readonly views?: TeacherViews | undefined;
   /** Shapes of the taps without the batch dimension; a tap the source cannot give is a UserError. */
   tapShapes(taps: readonly string[]): Promise<Record<string, number[]>>;
-  /** The teacher's logits and taps for `batch` (tensors belong to the caller). */
-  forBatch(batch: Batch, taps: readonly string[]): Promise<Outputs>;
+  /** The teacher's logits and taps for `batch` (tensors belong to the caller); of view `view` for a cache of views. */
+  forBatch(batch: Batch, taps: readonly string[], view?: number): Promise<Outputs>;
   dispose(): void;
 }
 

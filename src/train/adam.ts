@@ -18,8 +18,10 @@ export class Adam {
     private readonly beta2 = 0.999,
     private readonly epsilon = 1e-7,
   ) {
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    // tidy frees each zerosLike once its variable holds the data (a variable is never disposed by tidy): without it
+    // every construction left 2 tensors per variable behind.
+    this.m = vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
+    this.v = vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
   }
 
   /** Applies one update with learning rate `lr`; `grads` are in the order of the variables. */

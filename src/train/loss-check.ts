@@ -3,7 +3,7 @@ import { UserError } from '../core/errors.js';
 import { closestNames } from '../core/names.js';
 import type { LossContext, Teacher } from '../core/types.js';
 import type { LossConfig } from '../config/schema.js';
-import { buildLoss, parseLossTerms } from '../losses/index.js';
+import { buildLoss, missingTeacherError, parseLossTerms } from '../losses/index.js';
 import { liveTeacherOutputs } from '../teachers/outputs.js';
 
 /** The teacher taps the loss terms read (every term, as the trainer probes them all). */
@@ -39,7 +39,7 @@ export async function checkLossShapes(student: tf.LayersModel, teacher: Teacher 
   };
   try {
     const built = buildLoss(loss, ctx);
-    if (built.needsTeacher && !teacher) throw new UserError('the loss has teacher terms (soft-kl / feature-mse) but no teacher was given; pass --teacher or use --loss hard-ce=1');
+    if (built.needsTeacher && !teacher) throw missingTeacherError(loss);
     return built.needsTeacher;
   } catch (e) {
     // feature-mse names the pair; add which teacher tensor it was and where to look for others.

@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { DivergedError, UserError } from '../core/errors.js';
-import type { Dataset, LossContext, Outputs, Teacher } from '../core/types.js';
+import type { Batch, Dataset, LossContext, Outputs, Teacher } from '../core/types.js';
 import { createProgress, type Logger } from '../core/progress.js';
 import { closestNames } from '../core/names.js';
-import type { LossConfig, TrainConfig } from '../config/schema.js';
-import { buildLoss } from '../losses/index.js';
+import type { AugmentOpConfig, LossConfig, TrainConfig } from '../config/schema.js';
+import { buildLoss, missingTeacherError } from '../losses/index.js';
 import { Adam, clipByGlobalNorm, cosineWithWarmup } from './adam.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
-import { liveTeacherOutputs, type TeacherOutputs } from '../teachers/outputs.js';
+import { liveTeacherOutputs, type TeacherOutputs, type TeacherViews } from '../teachers/outputs.js';
 import { resizeImages, studentView } from '../data/student-view.js';
-import { buildAugment } from '../data/augment/index.js';
+import { augmentSpec, buildAugment } from '../data/augment/index.js';
 import { checkAugment } from './augment-check.js';
 
 /** One epoch's record in metrics.json. */
@@ -65,6 +65,22 @@ function studentTap(model: tf.LayersModel, name: string): tf.SymbolicTensor {
   }
 }
 
+/** A batch's sample indices, which a replayed view needs. */
+function batchIndex(b: Batch): Int32Array {
+  if (!b.index) throw new Error('teacher views: the batch carries no sample indices');
+  return b.index;
+}
+
+/**
+ * Refuses a cache of views that the run would read wrongly: its views made by other augmentation than the run's
+ * (the student would see other images than the teacher did).
+ */
+function checkViews(views: TeacherViews, ops: readonly AugmentOpConfig[], where: string): void {
+  if (JSON.stringify(views.ops) !== JSON.stringify(ops)) {
+    throw new UserError(`${where}: holds the teacher's outputs on views made by --augment ${augmentSpec(views.ops)}, but this run augments with ${augmentSpec(ops)}; rebuild the cache (--rebuild-cache) or train with the cache's --augment`);
+  }
+}
+
 /** `name = value` of each term whose value is NaN or ±Inf. */
 async function nonFiniteTerms(parts: Record<string, tf.Scalar>): Promise<string[]> {
   const out: string[] = [];
@@ -80,7 +96,9 @@ async function nonFiniteTerms(parts: Record<string, tf.Scalar>): Promise<string[
  * shuffling (epoch e uses seed+e, so a resumed run sees the same order), a checkpoint after every epoch, and
  * per-epoch validation; with `train.clipGrad`, the gradients' global norm is clipped before each update. With
  * `train.augment`, each batch is augmented (seeded by seed, epoch and step, so a resumed run replays it) before teacher
- * and student see it, and labels mixed with the images reach the loss. A non-finite loss stops with a DivergedError
+ * and student see it, and labels mixed with the images reach the loss; from a cache of augmented views
+ * (`--teacher-views K`), epoch e replays view e mod K of every image instead, the one the teacher's stored outputs
+ * are of, so a resumed run trains on exactly the same images. A non-finite loss stops with a DivergedError
  * naming epoch, step and the terms that went non-finite; the last good checkpoint stays.
  */
 export async function trainStudent(input: TrainInput): Promise<TrainResult> {
@@ -111,14 +129,17 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
   const teacherTaps = [...new Set(parseLossTerms(lossCfg).flatMap((p) => p.term.taps(p.params).teacher))];
   const source = input.teacherOutputs ?? (teacher ? liveTeacherOutputs(teacher) : undefined);
   if (teacherTaps.length > 0) {
-    if (!source) throw new UserError('feature-mse needs a teacher (--teacher)');
+    if (!source) throw missingTeacherError(lossCfg);
     for (const [t, s] of Object.entries(await source.tapShapes(teacherTaps))) teacherShapes.set(t, s);
   }
   const loss = buildLoss(lossCfg, ctx);
-  if (loss.needsTeacher && !source) throw new UserError('the loss has teacher terms (soft-kl / feature-mse) but no teacher was given; pass --teacher or use --loss hard-ce=1');
+  if (loss.needsTeacher && !source) throw missingTeacherError(lossCfg);
   // Each batch is augmented before the teacher and the student see it, so both see the same images.
   const augment = buildAugment(train.augment ?? []);
-  if (augment) checkAugment({ augment: augment.ops, data, loss: lossCfg, needsTeacher: loss.needsTeacher, byIndex: source?.byIndex });
+  // A cache of augmented views (--teacher-views): each epoch replays one stored view of every image for the student.
+  const views = loss.needsTeacher ? source?.views : undefined;
+  if (views) checkViews(views, augment?.ops ?? [], source!.description);
+  if (augment) checkAugment({ augment: augment.ops, data, loss: lossCfg, needsTeacher: loss.needsTeacher, byIndex: source?.byIndex && !views });
   for (const t of loss.taps.student) if (!studentTaps.has(t)) studentTaps.set(t, studentTap(student, t));
   const tapNames = [...studentTaps.keys()];
   const head = tapNames.length === 0 ? student : tf.model({ inputs: student.inputs, outputs: [student.outputs[0]!, ...tapNames.map((n) => studentTaps.get(n)!)] });
@@ -171,12 +192,13 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
         break;
       }
       lr = cosineWithWarmup(adam.step, totalSteps, train.learningRate, warmup, train.minLrFactor);
-      const aug = augment?.apply(tf, b.x, { seed: train.seed, epoch, step: steps });
+      const view = views ? epoch % views.count : undefined;
+      const aug = augment && views ? { x: augment.applyViews(tf, b.x, batchIndex(b), view!, views.seed) } : augment?.apply(tf, b.x, { seed: train.seed, epoch, step: steps });
       if (aug) {
         b.x.dispose();
         b.x = aug.x;
       }
-      const tOut: Outputs | undefined = loss.needsTeacher ? await source!.forBatch(b, loss.taps.teacher) : undefined;
+      const tOut: Outputs | undefined = loss.needsTeacher ? await (views ? source!.forBatch(b, loss.taps.teacher, view) : source!.forBatch(b, loss.taps.teacher)) : undefined;
       const sx = studentSize ? resizeImages(tf, b.x, studentSize) : b.x;
       // Each term's value is kept past the gradient's tidy, to name the one that went non-finite if the total does.
       let parts: Record<string, tf.Scalar> = {};

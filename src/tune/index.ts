@@ -10,7 +10,9 @@ import type { TeacherOutputs } from '../teachers/outputs.js';
 import { predictSplit } from '../train/evaluate.js';
 import { agreementOf } from '../train/evaluate.js';
 import { successiveHalving, type Rung } from './halving.js';
-import { describeRecipe, recipeFlags, recipeLoss, type Recipe } from './space.js';
+import { AUGMENT_CHOICES, describeRecipe, KD_TERMS, recipeFlags, recipeLoss, type Recipe, type SearchChoices } from './space.js';
+import { augmentOps, augmentSpec, parseAugmentSpec } from '../data/augment/index.js';
+import type { AugmentOpConfig } from '../config/schema.js';
 import { scheduleForMinutes, scheduleForTrials, searchRecipes } from './schedule.js';
 import { finalRuns } from './finals.js';
 import { keptStudent, tuneVerdict, type FinalScores } from './verdict.js';
@@ -66,6 +68,38 @@ export interface TuneReport {
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 /**
+ * What both searches may draw: the run's own augmentation when it gives one (`--augment`), else every
+ * {@link AUGMENT_CHOICES}; on data with unlabeled images neither image-mixing augmentations (a mixed label needs both
+ * labels) nor dkd (it needs every sample's class).
+ */
+export function searchChoices(augment: readonly AugmentOpConfig[], data: Dataset): SearchChoices {
+  const partial = data.partialLabels === true || data.labeled === false;
+  const mixes = (spec: string) => parseAugmentSpec(spec).some((o) => augmentOps.get(o.op).mixes);
+  return {
+    augments: augment.length > 0 ? [augmentSpec(augment)] : AUGMENT_CHOICES.filter((a) => !(partial && mixes(a))),
+    ...(partial ? { kd: KD_TERMS.filter((k) => k !== 'dkd') } : {}),
+  };
+}
+
+/** A recipe's training settings: the run's, at the recipe's learning rate and augmentation, `epochs` long from `seed`. */
+function recipeTrain(train: TrainConfig, r: Recipe, at: { epochs: number; seed: number }): TrainConfig {
+  return { ...train, epochs: at.epochs, learningRate: r.learningRate, seed: at.seed, augment: r.augment ? parseAugmentSpec(r.augment, 'tune recipe --augment') : [] };
+}
+
+/**
+ * The teacher a recipe trains against, and where its outputs come from: the run's teacher cache when it holds this
+ * recipe's images (un-augmented ones, or the very views of a `--teacher-views` cache), else the teacher run live.
+ * A baseline recipe gets no teacher at all.
+ */
+function recipeTeacher(input: TuneInput, r: Recipe): { teacher?: Teacher; teacherOutputs?: TeacherOutputs } {
+  if (!(r.softWeight > 0 || r.featureWeight > 0)) return {};
+  const src = input.teacherOutputs;
+  const ops = r.augment ? parseAugmentSpec(r.augment) : [];
+  const fits = src !== undefined && (src.views ? JSON.stringify(src.views.ops) === JSON.stringify(ops) : ops.length === 0 || !src.byIndex);
+  return { teacher: input.teacher, ...(fits ? { teacherOutputs: src } : {}) };
+}
+
+/**
  * Searches the recipe on the validation split (never the test split) with successive halving, gives the
  * from-scratch baseline the same search over learning rates with the same schedule, then trains the best of each at
  * full length over `tune.seeds` seeds and compares test accuracy. Returns the student of the better recipe (by val).
@@ -87,8 +121,8 @@ export async function tuneAndTrain(input: TuneInput): Promise<{ report: TuneRepo
     let history: EpochRecord[] = [];
     try {
       const res = await trainStudent({
-        student, teacher: r.softWeight > 0 || r.featureWeight > 0 ? input.teacher : undefined, teacherOutputs: r.softWeight > 0 || r.featureWeight > 0 ? input.teacherOutputs : undefined, data, loss: recipeLoss(r),
-        train: { ...train, epochs, learningRate: r.learningRate, seed }, trainLimit: input.trainLimit, studentInput: input.studentInput, log, quiet: true,
+        student, ...recipeTeacher(input, r), data, loss: recipeLoss(r),
+        train: recipeTrain(train, r, { epochs, seed }), trainLimit: input.trainLimit, studentInput: input.studentInput, log, quiet: true,
       });
       history = res.history;
       score = res.history.at(-1)!.valAccuracy;
@@ -123,9 +157,10 @@ export async function tuneAndTrain(input: TuneInput): Promise<{ report: TuneRepo
     });
     return r.best?.candidate;
   };
-  const cands = searchRecipes(schedule[0]!.n, train.seed, features, input.base);
+  const cands = searchRecipes(schedule[0]!.n, train.seed, features, input.base, searchChoices(train.augment, data));
   const bestDistill = await runSearch('distill', cands.distill);
-  const bestScratch = (await runSearch('scratch', cands.scratch)) ?? { ...input.base, softWeight: 0, featureWeight: 0 };
+  // All diverged: the first scratch recipe (the base's rate and augmentation) stands in.
+  const bestScratch = (await runSearch('scratch', cands.scratch)) ?? cands.scratch[0]!;
   const searchSeconds = (performance.now() - t0) / 1000;
   if (!bestDistill) log.warn('tune: every distillation trial diverged; keeping the from-scratch baseline');
 
@@ -135,8 +170,8 @@ export async function tuneAndTrain(input: TuneInput): Promise<{ report: TuneRepo
   for (const { kind, recipe, seed } of finalRuns({ distill: bestDistill, scratch: bestScratch }, tune.seeds, train.seed)) {
     const student = input.family.build(input.params, input.io, seed);
     const res = await trainStudent({
-      student, teacher: kind === 'distill' ? input.teacher : undefined, teacherOutputs: kind === 'distill' ? input.teacherOutputs : undefined, data, loss: recipeLoss(recipe),
-      train: { ...train, learningRate: recipe.learningRate, seed }, trainLimit: input.trainLimit, studentInput: input.studentInput, log, quiet: input.quiet ?? false,
+      student, ...recipeTeacher(input, recipe), data, loss: recipeLoss(recipe),
+      train: recipeTrain(train, recipe, { epochs: train.epochs, seed }), trainLimit: input.trainLimit, studentInput: input.studentInput, log, quiet: input.quiet ?? false,
     });
     const test = await predictSplit(student, input.studentInput ? studentView(tf, data, input.studentInput) : data, 'test');
     final[kind].seeds.push(seed);

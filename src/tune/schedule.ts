@@ -1,6 +1,6 @@
 import { UserError } from '../core/errors.js';
 import { halvingSchedule, scheduleCost, type Rung } from './halving.js';
-import { sampleRecipes, sampleScratch, type Recipe } from './space.js';
+import { sampleRecipes, sampleScratch, type Recipe, type SearchChoices } from './space.js';
 
 // Past this many first-rung recipes a bigger budget buys nothing the search can use.
 const MAX_FIRST_RUNG = 200;
@@ -49,8 +49,9 @@ export function scheduleForMinutes(minutes: number, secondsPerEpoch: number, eta
 
 /**
  * The recipes each search starts its first rung with: `n` seeded distillation recipes (the base first; no feature
- * term when the teacher has no penultimate tap) and `n` seeded from-scratch learning rates (the base's first).
+ * term when the teacher has no penultimate tap) and `n` seeded from-scratch recipes (the base's learning rate and
+ * augmentation first), both drawing augmentations from the same `choices`.
  */
-export function searchRecipes(n: number, seed: number, features: boolean, base: Recipe): { distill: Recipe[]; scratch: Recipe[] } {
-  return { distill: sampleRecipes(n, seed, features, base), scratch: sampleScratch(n, seed, base.learningRate) };
+export function searchRecipes(n: number, seed: number, features: boolean, base: Recipe, choices: SearchChoices = {}): { distill: Recipe[]; scratch: Recipe[] } {
+  return { distill: sampleRecipes(n, seed, features, base, choices), scratch: sampleScratch(n, seed, base, choices) };
 }

@@ -9,10 +9,11 @@ import { parseFeatureFlag, parseLossFlag, parseParamsFlag, setPath } from '../fl
 import { UserError } from '../../core/errors.js';
 import { STUDENT_WEIGHT_MODES, CACHE_DEFAULTS, DATA_DEFAULTS, DECODE_CACHE_MODES, DEFAULT_DECODE_CACHE_DIR, DEFAULT_DECODE_MEMORY_BUDGET, RESIZE_MODES, DEFAULT_LOSS, DEFAULT_RECIPE, DEFAULT_TUNE_SEEDS, DEFAULT_TUNE_TRIALS, STUDENT_DEFAULTS, TRAIN_DEFAULTS } from '../../config/schema.js';
 import { BACKEND_CHOICES } from '../../runtime/backend.js';
+import { describeLossTerms } from '../../losses/index.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
 
 /** Flags that shape the config (as opposed to where the run goes). */
-export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'resize', 'decode-cache', 'train-limit', 'student', 'student-input', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'recipe', 'augment', 'unlabeled', 'epochs', 'batch-size', 'lr', 'warmup', 'clip-grad', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
+export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'resize', 'decode-cache', 'train-limit', 'student', 'student-input', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'recipe', 'augment', 'teacher-views', 'unlabeled', 'epochs', 'batch-size', 'lr', 'warmup', 'clip-grad', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
 
 /** Sets `c.cache` from --cache DIR / --no-cache / --cache-dtype (also on --resume: where outputs come from may change). */
 export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, unknown>): Record<string, unknown> {
@@ -81,6 +82,7 @@ export async function configFromFlags(v: Record<string, unknown>, base?: unknown
     if (n !== undefined) setPath(c, path, n);
   };
   if (v.augment !== undefined) setPath(c, ['train', 'augment'], parseAugmentSpec(String(v.augment)));
+  num('teacher-views', ['cache', 'views'], { min: 0, integer: true });
   num('epochs', ['train', 'epochs'], { min: 1, integer: true });
   num('batch-size', ['train', 'batchSize'], { min: 1, integer: true });
   num('lr', ['train', 'learningRate'], { min: 0 });
@@ -172,11 +174,12 @@ export const command: Command = {
     target: { type: 'string', description: "deployment target JSON: its byte budget (at its precision) is the default --max-bytes", valueName: 'FILE' },
     'size-by': { type: 'string', description: 'bytes | latency: with latency, candidates are measured on --target and must meet its latency budget too (default bytes)', valueName: 'S' },
     candidates: { type: 'string', description: 'train the K largest students that fit the budget and keep the most accurate on val (default 1)', valueName: 'K' },
-    loss: { type: 'string', description: `weighted loss terms (default ${DEFAULT_LOSS.terms.map((t) => `${t.kind}=${t.weight}`).join(',')}, plus feature-mse ${DEFAULT_RECIPE.featureWeight} between penultimate layers when the teacher has one)`, valueName: 'TERM=W,...' },
+    loss: { type: 'string', description: `weighted loss terms TERM=W[:KEY=V...], e.g. dkd=1:beta=8,hard-ce=1; the terms (parameter defaults): ${describeLossTerms()} (default ${DEFAULT_LOSS.terms.map((t) => `${t.kind}=${t.weight}`).join(',')}, plus feature-mse ${DEFAULT_RECIPE.featureWeight} between penultimate layers when the teacher has one)`, valueName: 'TERM=W,...' },
     temperature: { type: 'string', description: `soft-kl temperature (default ${DEFAULT_RECIPE.temperature})`, valueName: 'T' },
     feature: { type: 'string', multiple: true, description: 'feature-mse term student:LAYER=teacher:LAYER[@WEIGHT] (repeatable)', valueName: 'MAP' },
     recipe: { type: 'string', description: `a published recipe's settings, under the other flags: ${RECIPES.map((r) => `${r.name}: ${r.description}`).join('; ')}`, valueName: 'NAME' },
     augment: { type: 'string', description: `augment each training batch, ops in order: ${augmentOps.names().join(' | ')}; NAME=V sets its main parameter, NAME:KEY=V others (e.g. crop,flip,mixup=0.2); teacher and student see the same images, so the teacher runs live (default none)`, valueName: 'OPS' },
+    'teacher-views': { type: 'string', description: `with --augment: cache the teacher's outputs on K augmented views of every image, built once (FKD), and train epoch e on view e mod K instead of running the teacher on every batch; not with mixup/cutmix (their pairs are per batch); benchmarks/teacher-views.ts measures when it pays (default ${CACHE_DEFAULTS.views}: none)`, valueName: 'K' },
     epochs: { type: 'string', description: `training epochs (default ${TRAIN_DEFAULTS.epochs})`, valueName: 'N' },
     'batch-size': { type: 'string', description: `batch size (default ${TRAIN_DEFAULTS.batchSize})`, valueName: 'N' },
     lr: { type: 'string', description: `peak learning rate of Adam (default ${TRAIN_DEFAULTS.learningRate})`, valueName: 'LR' },

@@ -47,8 +47,8 @@ export function resolveAugment(ops: readonly AugmentOpConfig[], where: (i: numbe
   return out;
 }
 
-/** A spec value: a number, a range `LOW-HIGH` ([low, high]), true/false, or the text itself. */
-function specValue(v: string): unknown {
+/** A spec value: a number, a range `LOW-HIGH` ([low, high]), true/false, or the text itself (also --loss's `TERM=W:KEY=V`). */
+export function specValue(v: string): unknown {
   const num = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
   if (num.test(v)) return Number(v);
   const dash = v.indexOf('-', 1);
@@ -88,6 +88,27 @@ export function parseAugmentSpec(spec: string, flag = '--augment'): AugmentOpCon
   return resolveAugment(raw, (_i, op) => `${whole}: ${op}`);
 }
 
+/** A spec value back as text: the inverse of {@link specValue} (ranges as `LOW-HIGH`). */
+export function specText(v: unknown): string {
+  return Array.isArray(v) ? v.map(String).join('-') : String(v);
+}
+
+/**
+ * The `--augment` spec of resolved ops, every parameter spelt out (`crop=4:fill=reflect,flip=0.5`): parsing it with
+ * {@link parseAugmentSpec} gives the same ops back. `none` for no ops.
+ */
+export function augmentSpec(ops: readonly AugmentOpConfig[]): string {
+  if (ops.length === 0) return 'none';
+  return ops
+    .map(({ op, ...p }) => {
+      const main = augmentOps.get(op).main;
+      const head = main !== undefined && main in p ? `${op}=${specText(p[main])}` : op;
+      const rest = Object.entries(p).filter(([k]) => k !== main).map(([k, v]) => `:${k}=${specText(v)}`);
+      return head + rest.join('');
+    })
+    .join(',');
+}
+
 /** The ops and their parameters in one line, for logs: `crop(pad=4, fill=reflect), flip(p=0.5)`. */
 export function describeAugment(ops: readonly AugmentOpConfig[]): string {
   if (ops.length === 0) return 'none';
@@ -106,6 +127,18 @@ export function augmentSeed(seed: number, epoch: number, step: number): number {
   return fmix32(fmix32(fmix32(seed >>> 0) ^ epoch) ^ step);
 }
 
+// Salts the view seeds so view k of image i never shares a stream with step i of epoch k's batch seed.
+const VIEW_SALT = 0x5f3759df;
+
+/**
+ * The seed of view `view` of image `image` (its index in the dataset): a hash of (seed, image, view), so a view is the
+ * same whichever batch the image lands in, and a teacher cache of views can be replayed image by image (FKD: Shen &
+ * Xing, "A Fast Knowledge Distillation Framework for Visual Recognition", ECCV 2022).
+ */
+export function viewSeed(seed: number, image: number, view: number): number {
+  return fmix32(fmix32(fmix32((seed ^ VIEW_SALT) >>> 0) ^ image) ^ view);
+}
+
 /** A built augmentation pipeline. */
 export interface AugmentPipeline {
   /** The resolved ops, as config.json records them. */
@@ -117,6 +150,12 @@ export interface AugmentPipeline {
    * {@link augmentSeed}. `x` is left untouched; the result's `x` is the caller's.
    */
   apply(tf: TF, x: tfType.Tensor4D, at: { seed: number; epoch: number; step: number }): Augmented;
+  /**
+   * View `view` of each image of `x` (dataset indices `images`): image i augmented alone, every op drawing from a
+   * generator seeded by {@link viewSeed}(seed, images[i], view), so the same image gets the same view in any batch.
+   * Ops that mix images in pairs have no per-image view (a pair depends on the batch) and are refused.
+   */
+  applyViews(tf: TF, x: tfType.Tensor4D, images: ArrayLike<number>, view: number, seed: number): tfType.Tensor4D;
 }
 
 /** The pipeline of `ops` (resolved here, so unfilled params of a programmatic config work), or undefined for none. */
@@ -138,6 +177,23 @@ export function buildAugment(ops: readonly AugmentOpConfig[]): AugmentPipeline |
         mix = r.mix ?? mix;
       }
       return mix ? { x: cur, mix } : { x: cur };
+    },
+    applyViews(tf, x, images, view, seed) {
+      const mixing = steps.find((s) => s.op.mixes);
+      if (mixing) throw new UserError(`--teacher-views: ${mixing.op.name} mixes images in pairs chosen per batch, so a view of one image cannot be stored or replayed; drop ${mixing.op.name} from --augment, or --teacher-views (the teacher then runs live)`);
+      if (images.length !== x.shape[0]) throw new Error(`applyViews: ${images.length} image indices for a batch of ${x.shape[0]}`);
+      const [, h, w, c] = x.shape;
+      const one = Array.from({ length: x.shape[0] }, (_, i) =>
+        tf.tidy(() => {
+          const rng = createRng(viewSeed(seed, images[i]!, view));
+          let cur = tf.slice(x, [i, 0, 0, 0], [1, h, w, c]) as tfType.Tensor4D;
+          for (const s of steps) cur = s.op.apply(tf, cur, s.params, rng).x;
+          return cur;
+        }),
+      );
+      const out = tf.concat(one, 0) as tfType.Tensor4D;
+      tf.dispose(one);
+      return out;
     },
   };
 }

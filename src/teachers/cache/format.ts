@@ -27,6 +27,14 @@ export const CacheEntry = z.object({ name: z.string(), shape: z.array(z.number()
 
 export const CacheShard = z.object({ file: z.string(), first: Int, rows: Int, bytes: Int, sha256: z.string().length(64) }).strict();
 
+/**
+ * The augmented views a cache holds (`--teacher-views K`): every row stores the teacher's outputs on `count` views of
+ * its image, view k made by `ops` (resolved, every parameter) seeded by viewSeed(seed, image, k)
+ * (src/data/augment/). Each entry's shape then starts with `count`.
+ */
+export const CacheViews = z.object({ ops: z.array(z.object({ op: z.string() }).catchall(z.unknown())), seed: z.number().int(), count: z.number().int().positive() }).strict();
+export type CacheViews = z.infer<typeof CacheViews>;
+
 /** What the cached values depend on; two caches with equal keys hold the same numbers. */
 export const CacheKeyParts = z
   .object({
@@ -34,6 +42,8 @@ export const CacheKeyParts = z
     data: z.object({ name: z.string(), fingerprint: z.string(), split: z.literal('train'), size: Int }).strict(),
     taps: z.array(z.string()),
     featureDtype: z.enum(CACHE_DTYPES),
+    /** false: the outputs of the stored (un-augmented) images; else the augmented views of each (see CacheViews). */
+    augmentation: z.union([z.literal(false), CacheViews]),
   })
   .strict();
 export type CacheKeyParts = z.infer<typeof CacheKeyParts>;
@@ -42,11 +52,9 @@ export const CacheIndex = z
   .object({
     format: z.literal(CACHE_FORMAT),
     version: z.literal(1),
-    /** sha256 of the key parts (teacher file hash and options, data fingerprint, taps, feature dtype). */
+    /** sha256 of the key parts (teacher file hash and options, data fingerprint, taps, feature dtype, views). */
     key: z.string(),
     ...CacheKeyParts.shape,
-    /** Random augmentation does not exist yet; the cache holds outputs for the un-augmented images. */
-    augmentation: z.literal(false),
     entries: z.array(CacheEntry),
     rowBytes: z.number().int().positive(),
     rowsPerShard: z.number().int().positive(),
@@ -62,6 +70,9 @@ export const CacheIndex = z
   .strict();
 export type CacheIndex = z.infer<typeof CacheIndex>;
 export type CacheEntry = z.infer<typeof CacheEntry>;
+
+/** The views a cache's rows hold per image: 1 without augmentation. */
+export const viewCount = (p: Pick<CacheKeyParts, 'augmentation'>): number => (p.augmentation === false ? 1 : p.augmentation.count);
 
 /** Bytes one element of `dtype` takes. */
 export const DTYPE_BYTES = { float32: 4, float16: 2 } as const;

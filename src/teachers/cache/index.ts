@@ -10,13 +10,13 @@ import type { TeacherOutputs } from '../outputs.js';
 import { buildCache } from './build.js';
 import { CacheReader, checkCacheFits, readCacheIndex } from './reader.js';
 import { cacheKeyParts } from './key.js';
-import { INDEX_FILE } from './format.js';
+import { INDEX_FILE, type CacheViews } from './format.js';
 import { runPaths } from '../../run-dir/layout.js';
 
 export { buildCache, type BuildCacheOptions } from './build.js';
 export { CacheReader, readCacheIndex } from './reader.js';
 export { mergeCaches } from './merge.js';
-export { CacheIndex } from './format.js';
+export { CacheIndex, CacheViews } from './format.js';
 
 
 /** Where a run's cache lives: the configured dir, or RUN/teacher-cache. */
@@ -39,13 +39,21 @@ export function cacheDecision(c: DistillConfig, data: Dataset, needsTeacher: boo
 }
 
 /**
+ * The augmented views a run's cache holds: with `cache.views` K > 0 and augmentation, K views of the run's ops seeded
+ * by its seed; none otherwise.
+ */
+export function runCacheViews(c: DistillConfig): CacheViews | undefined {
+  return c.cache.views > 0 && c.train.augment.length > 0 ? { ops: c.train.augment, seed: c.train.seed, count: c.cache.views } : undefined;
+}
+
+/**
  * Refuses, before anything is written, an existing cache directory that cannot serve this run (another teacher,
- * data, options or taps), unless `rebuild` is set.
+ * data, options, taps or views), unless `rebuild` is set.
  */
 export async function precheckCache(dir: string, teacher: ModelTeacher, data: Dataset, taps: readonly string[], c: DistillConfig, rebuild: boolean): Promise<void> {
   if (rebuild || !existsSync(dir) || readdirSync(dir).length === 0) return;
   const index = await readCacheIndex(dir);
-  checkCacheFits(dir, index, await cacheKeyParts(teacher, data, taps, c.cache.dtype));
+  checkCacheFits(dir, index, await cacheKeyParts(teacher, data, taps, c.cache.dtype, runCacheViews(c)));
 }
 
 export interface RunCacheOptions {
@@ -64,7 +72,8 @@ export interface RunCacheOptions {
  * something else is refused.
  */
 export async function openRunCache(o: RunCacheOptions): Promise<TeacherOutputs> {
-  const want = await cacheKeyParts(o.teacher, o.data, o.taps, o.config.cache.dtype);
+  const views = runCacheViews(o.config);
+  const want = await cacheKeyParts(o.teacher, o.data, o.taps, o.config.cache.dtype, views);
   const has = existsSync(join(o.dir, INDEX_FILE));
   if (!has && existsSync(o.dir) && readdirSync(o.dir).length > 0) {
     throw new UserError(`--cache ${o.dir}: exists, is not empty and is not a teacher cache (no ${INDEX_FILE}); choose another directory`);
@@ -76,7 +85,7 @@ export async function openRunCache(o: RunCacheOptions): Promise<TeacherOutputs> 
   }
   if (has) await rm(o.dir, { recursive: true, force: true });
   try {
-    await buildCache({ teacher: o.teacher, data: o.data, taps: o.taps, featureDtype: o.config.cache.dtype, out: o.dir, log: o.log, quiet: o.quiet });
+    await buildCache({ teacher: o.teacher, data: o.data, taps: o.taps, featureDtype: o.config.cache.dtype, out: o.dir, views, log: o.log, quiet: o.quiet });
   } catch (e) {
     // Runs sharing a --cache DIR may build it at the same time: the first rename wins and the others use its cache.
     if (!existsSync(join(o.dir, INDEX_FILE))) throw e;

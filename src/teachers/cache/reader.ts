@@ -5,10 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.js';
 import type { Batch, Outputs } from '../../core/types.js';
 import { validate } from '../../config/load.js';
-import type { TeacherOutputs } from '../outputs.js';
+import type { TeacherOutputs, TeacherViews } from '../outputs.js';
+import type { AugmentOpConfig } from '../../config/schema.js';
 import { decodeHalves } from '../../core/float16.js';
 import { hashFile, keyMismatch } from './key.js';
-import { CacheIndex, INDEX_FILE, rowLayout, type CacheKeyParts } from './format.js';
+import { CacheIndex, DTYPE_BYTES, INDEX_FILE, rowLayout, type CacheKeyParts } from './format.js';
 
 /** How many shard files stay open (least recently used ones are closed). */
 const OPEN_SHARDS = 8;
@@ -59,13 +60,16 @@ export async function verifyShards(dir: string, index: CacheIndex, flag = '--cac
 export class CacheReader implements TeacherOutputs {
   readonly description: string;
   readonly byIndex = true;
+  readonly views: TeacherViews | undefined;
   private readonly rowOf: Int32Array;
   private readonly shardOf: Int32Array;
   private readonly fds = new Map<number, number>();
   private readonly offsets: number[];
 
   private constructor(readonly dir: string, readonly index: CacheIndex, ids: Int32Array[]) {
-    this.description = `teacher cache ${dir} (${index.rows} samples${index.taps.length ? `, ${index.featureDtype} features` : ''})`;
+    const a = index.augmentation;
+    this.views = a === false ? undefined : { ops: a.ops as AugmentOpConfig[], seed: a.seed, count: a.count };
+    this.description = `teacher cache ${dir} (${index.rows} samples${a === false ? '' : ` × ${a.count} augmented views`}${index.taps.length ? `, ${index.featureDtype} features` : ''})`;
     this.offsets = rowLayout(index.entries).offsets;
     const max = ids.reduce((m, a) => a.reduce((x, v) => Math.max(x, v), m), -1);
     this.rowOf = new Int32Array(max + 1).fill(-1);
@@ -97,7 +101,8 @@ export class CacheReader implements TeacherOutputs {
   }
 
   async tapShapes(taps: readonly string[]): Promise<Record<string, number[]>> {
-    return Object.fromEntries(taps.map((t) => [t, this.entry(t).shape]));
+    // A cache of views stores [views, ...shape] per entry; a batch gets one view's.
+    return Object.fromEntries(taps.map((t) => [t, this.views ? this.entry(t).shape.slice(1) : this.entry(t).shape]));
   }
 
   private entry(tap: string) {
@@ -146,21 +151,27 @@ export class CacheReader implements TeacherOutputs {
     return out;
   }
 
-  async forBatch(b: Batch, taps: readonly string[]): Promise<Outputs> {
+  async forBatch(b: Batch, taps: readonly string[], view?: number): Promise<Outputs> {
     if (!b.index) throw new Error('teacher cache: the batch carries no sample indices');
+    const views = this.views?.count;
+    if (views !== undefined && (view === undefined || !Number.isInteger(view) || view < 0 || view >= views)) throw new Error(`teacher cache ${this.dir}: holds ${views} views per image; asked for view ${view}`);
+    if (views === undefined && view !== undefined) throw new Error(`teacher cache ${this.dir}: holds no augmented views; asked for view ${view}`);
     const n = b.index.length;
     const rows = this.readRows(b.index);
     const { rowBytes } = this.index;
     const take = (k: number) => {
       const e = this.index.entries[k]!;
-      const per = e.shape.reduce((a, x) => a * x, 1);
+      const shape = views === undefined ? e.shape : e.shape.slice(1);
+      const per = shape.reduce((a, x) => a * x, 1);
+      // View v of a row sits v·per elements into its entry.
+      const skip = views === undefined ? 0 : view! * per * DTYPE_BYTES[e.dtype];
       const vals = new Float32Array(n * per);
       for (let i = 0; i < n; i++) {
-        const at = rows.byteOffset + i * rowBytes + this.offsets[k]!;
+        const at = rows.byteOffset + i * rowBytes + this.offsets[k]! + skip;
         if (e.dtype === 'float32') vals.set(new Float32Array(rows.buffer, at, per), i * per);
         else decodeHalves(new Uint16Array(rows.buffer, at, per), vals.subarray(i * per, (i + 1) * per));
       }
-      return tf.tensor(vals, [n, ...e.shape]);
+      return tf.tensor(vals, [n, ...shape]);
     };
     const features: Record<string, tf.Tensor> = {};
     for (const t of taps) {

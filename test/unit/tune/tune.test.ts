@@ -3,8 +3,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { halvingSchedule, scheduleCost, successiveHalving } from '../../../src/tune/halving.js';
-import { recipeFlags, recipeLoss, sampleRecipes } from '../../../src/tune/space.js';
-import { tuneAndTrain } from '../../../src/tune/index.js';
+import {
+  AUGMENT_CHOICES, DIST_BETAS, DIST_GAMMAS, DKD_ALPHAS, DKD_BETAS, drawRecipe, FEATURE_WEIGHTS, HARD_WEIGHTS, LR_RANGE, recipeFlags, recipeLoss,
+  sameRecipe, sampleRecipes, sampleScratch, SOFT_WEIGHTS, TEMPERATURES, type Recipe,
+} from '../../../src/tune/space.js';
+import { searchChoices, tuneAndTrain } from '../../../src/tune/index.js';
+import { resolveDistillConfig } from '../../../src/distill/config.js';
+import { augmentSpec, parseAugmentSpec } from '../../../src/data/augment/index.js';
 import { scheduleForMinutes, scheduleForTrials, searchRecipes } from '../../../src/tune/schedule.js';
 import { finalRuns } from '../../../src/tune/finals.js';
 import { keptStudent, tuneVerdict } from '../../../src/tune/verdict.js';
@@ -51,6 +56,7 @@ test('search recipes: n of each, the base first in the distillation search, its 
   assert.equal(r.scratch.length, 3);
   assert.deepEqual(r.distill[0], { ...base, featureWeight: 0 }, 'no feature term without a penultimate tap');
   assert.deepEqual(r.scratch[0], { softWeight: 0, temperature: 1, featureWeight: 0, learningRate: 0.002 });
+  assert.deepEqual(searchRecipes(3, 1, false, { ...base, augment: 'crop,flip' }).scratch[0], { softWeight: 0, temperature: 1, featureWeight: 0, learningRate: 0.002, augment: 'crop,flip' }, 'the baseline starts from the base augmentation too');
   assert.ok(r.scratch.every((x) => x.softWeight === 0 && x.featureWeight === 0));
 });
 
@@ -103,24 +109,85 @@ test('recipes: seeded, default first, reproduced by their flags', () => {
   const base = { softWeight: 0.9, temperature: 4, featureWeight: 0, learningRate: 0.002 };
   const a = sampleRecipes(6, 1, true, base);
   assert.deepEqual(a, sampleRecipes(6, 1, true, base));
+  assert.notDeepEqual(a, sampleRecipes(6, 2, true, base), 'another seed, other recipes');
   assert.deepEqual(a[0], base);
   assert.ok(sampleRecipes(6, 1, false, base).every((r) => r.featureWeight === 0));
-  // With seed 1 the first draw is soft 0.9, T 1, feat 0.1, lr 0.0094 (the benchmarks' winner, now the default base):
-  // when it is the base, it is not drawn again, and the next draws move up.
-  const winner = a[1]!;
-  assert.deepEqual(winner, { softWeight: 0.9, temperature: 1, featureWeight: 0.1, learningRate: 0.0094 });
-  const b = sampleRecipes(6, 1, true, winner);
-  assert.deepEqual(b[0], winner);
-  assert.equal(b.filter((r) => JSON.stringify(r) === JSON.stringify(winner)).length, 1);
+  // A draw equal to the base is not drawn again: with the first draw as the base, the rest move up by one.
+  const first = a[1]!;
+  const b = sampleRecipes(6, 1, true, first);
+  assert.deepEqual(b[0], first);
+  assert.equal(b.filter((r) => sameRecipe(r, first)).length, 1);
   assert.deepEqual(b.slice(1, 5), a.slice(2, 6));
-  assert.equal(sampleRecipes(6, 1, false, winner)[0]!.featureWeight, 0, 'no feature term for a teacher without one');
   assert.deepEqual(recipeLoss({ softWeight: 0.75, temperature: 2, featureWeight: 0.5, learningRate: 1e-3 }).terms, [
     { kind: 'soft-kl', weight: 0.75, temperature: 2 }, { kind: 'hard-ce', weight: 0.25 }, { kind: 'feature-mse', weight: 0.5, student: 'penultimate', teacher: 'penultimate' },
   ]);
-  assert.equal(recipeFlags({ softWeight: 0.75, temperature: 2, featureWeight: 0, learningRate: 0.001 }), '--loss soft-kl=0.75,hard-ce=0.25 --temperature 2 --lr 0.001');
+  assert.equal(recipeFlags({ softWeight: 0.75, temperature: 2, featureWeight: 0, learningRate: 0.001 }), '--loss soft-kl=0.75:temperature=2,hard-ce=0.25 --lr 0.001');
+  assert.equal(recipeFlags({ kd: 'dkd', softWeight: 2, hardWeight: 1, temperature: 4, alpha: 1, beta: 8, standardize: true, featureWeight: 0.1, learningRate: 0.003, augment: 'crop,flip' }),
+    '--loss dkd=2:alpha=1:beta=8:temperature=4:standardize=true,hard-ce=1 --feature student:penultimate=teacher:penultimate@0.1 --lr 0.003 --augment crop,flip');
   assert.deepEqual(parseTuneBudget('12t'), { trials: 12 });
   assert.deepEqual(parseTuneBudget('20'), { minutes: 20 });
   assert.throws(() => parseTuneBudget('lots'), /--tune-budget lots: expected TRIALS/);
+});
+
+test('drawRecipe: each uniform draw picks its slot of the lists, worked by hand', () => {
+  // u0 0.5 → KD_CHOICES[⌊2.5⌋ = 2] = dkd plain; u1 0.99 → SOFT_WEIGHTS[8] = 9, so hard-ce is drawn: u2 0.3 →
+  // HARD_WEIGHTS[⌊1.2⌋ = 1] = 0.1; u3 0.5 → TEMPERATURES[3] = 4; u4 0.4 → DKD_ALPHAS[1] = 1; u5 0.99 → DKD_BETAS[3] = 8;
+  // u6 unused by dkd; u7 0.5 → FEATURE_WEIGHTS[2] = 0.1; u8 0 → lr 3e-4; u9 0.3 → AUGMENT_CHOICES[1] = crop,flip.
+  assert.deepEqual(drawRecipe([0.5, 0.99, 0.3, 0.5, 0.4, 0.99, 0, 0.5, 0, 0.3], true),
+    { kd: 'dkd', softWeight: 9, hardWeight: 0.1, temperature: 4, alpha: 1, beta: 8, featureWeight: 0.1, learningRate: 3e-4, augment: 'crop,flip' });
+  // u0 0.9 → [4] = dist; u1 0.3 → SOFT_WEIGHTS[2] = 0.75 (< 1: hard-ce is 1 − 0.75, not drawn); u3 0 → T 1;
+  // u5 0 → DIST_BETAS[0] = 0.5; u6 0.99 → DIST_GAMMAS[2] = 2; no features; u8 0.5 → 3e-4·(1e-2/3e-4)^0.5 = 0.0017320 →
+  // 0.0017; u9 0.99 → crop,flip,cutmix.
+  assert.deepEqual(drawRecipe([0.9, 0.3, 0.7, 0, 0.7, 0, 0.99, 0.99, 0.5, 0.99], false),
+    { kd: 'dist', softWeight: 0.75, temperature: 1, beta: 0.5, gamma: 2, featureWeight: 0, learningRate: 0.0017, augment: 'crop,flip,cutmix' });
+  // u0 0.3 → [1] = soft-kl on standardised logits; u1 0.6 → SOFT_WEIGHTS[5] = 1, u2 0 → hard-ce 0 (function matching:
+  // no labels); u9 0 → none (no augment field).
+  assert.deepEqual(recipeLoss(drawRecipe([0.3, 0.6, 0, 0.99, 0, 0, 0, 0, 1 - 1e-12, 0], false)).terms, [{ kind: 'soft-kl', weight: 1, temperature: 8, standardize: true }]);
+  assert.equal(drawRecipe([0.3, 0.6, 0, 0.99, 0, 0, 0, 0, 1 - 1e-12, 0], false).augment, undefined);
+  // Restricted choices: soft-kl and dist leave 3 of KD_CHOICES (soft-kl, soft-kl+ls, dist): u0 0.5 → [1], 0.9 → [2].
+  const only = { kd: ['soft-kl', 'dist'] as const, augments: ['crop'] };
+  assert.equal(drawRecipe([0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0.9], false, only).standardize, true);
+  assert.equal(drawRecipe([0.9, 0, 0, 0, 0, 0, 0, 0, 0, 0.9], false, only).kd, 'dist');
+  assert.equal(drawRecipe([0.9, 0, 0, 0, 0, 0, 0, 0, 0, 0.9], false, only).augment, 'crop');
+});
+
+test('the search space draws what it says: every value from its list, each choice reached, every loss valid', () => {
+  const base = { softWeight: 0.9, temperature: 4, featureWeight: 0, learningRate: 0.002 };
+  const rs = sampleRecipes(400, 11, true, base).slice(1);
+  const seen = (f: (r: Recipe) => unknown) => new Set(rs.map(f));
+  for (const r of rs) {
+    const kd = r.kd ?? 'soft-kl';
+    assert.ok(SOFT_WEIGHTS.includes(r.softWeight) && TEMPERATURES.includes(r.temperature) && FEATURE_WEIGHTS.includes(r.featureWeight));
+    assert.ok(r.learningRate >= LR_RANGE[0] && r.learningRate <= LR_RANGE[1]);
+    assert.ok(AUGMENT_CHOICES.includes(r.augment ?? 'none'));
+    // hard-ce is 1 − w below 1, drawn from its list from 1 up.
+    if (r.softWeight < 1) assert.equal(r.hardWeight, undefined);
+    else assert.ok(HARD_WEIGHTS.includes(r.hardWeight!));
+    assert.equal(r.alpha !== undefined, kd === 'dkd');
+    if (kd === 'dkd') assert.ok(DKD_ALPHAS.includes(r.alpha!) && DKD_BETAS.includes(r.beta!));
+    if (kd === 'dist') assert.ok(DIST_BETAS.includes(r.beta!) && DIST_GAMMAS.includes(r.gamma!));
+    assert.equal(r.gamma !== undefined, kd === 'dist');
+    if (r.standardize) assert.notEqual(kd, 'dist', 'standardisation is an option of soft-kl and dkd');
+    // The loss resolves against the terms' own schemas (no unknown or out-of-range parameter).
+    resolveDistillConfig({ teacher: { path: 't.onnx' }, loss: recipeLoss(r) });
+  }
+  assert.deepEqual([...seen((r) => `${r.kd ?? 'soft-kl'}${r.standardize ? '+ls' : ''}`)].sort(), ['dist', 'dkd', 'dkd+ls', 'soft-kl', 'soft-kl+ls']);
+  assert.deepEqual([...seen((r) => r.softWeight)].sort((x, y) => Number(x) - Number(y)), SOFT_WEIGHTS, 'soft-term weights up to 9');
+  assert.deepEqual([...seen((r) => r.augment ?? 'none')].sort(), [...AUGMENT_CHOICES].sort());
+  // The baseline draws its augmentation from the same choices.
+  const sc = sampleScratch(60, 11, { learningRate: 0.002, augment: 'crop,flip' }).slice(1);
+  assert.deepEqual(sampleScratch(60, 11, { learningRate: 0.002, augment: 'crop,flip' })[0], { softWeight: 0, temperature: 1, featureWeight: 0, learningRate: 0.002, augment: 'crop,flip' });
+  assert.ok(sc.every((r) => r.softWeight === 0 && recipeLoss(r).terms.length === 1 && recipeLoss(r).terms[0]!.kind === 'hard-ce'));
+  assert.deepEqual([...new Set(sc.map((r) => r.augment ?? 'none'))].sort(), [...AUGMENT_CHOICES].sort());
+  assert.ok(sampleScratch(20, 1, { learningRate: 0.002 }, { augments: ['crop'] }).slice(1).every((r) => r.augment === 'crop'));
+});
+
+test('search choices: a run\'s own --augment is the only one searched; unlabeled images rule out mixing and dkd', () => {
+  const labelled = bandDataset();
+  assert.deepEqual(searchChoices([], labelled), { augments: AUGMENT_CHOICES });
+  assert.deepEqual(searchChoices([{ op: 'flip', p: 0.5 }], labelled), { augments: ['flip=0.5'] });
+  const partial = Object.assign(Object.create(labelled), { partialLabels: true });
+  assert.deepEqual(searchChoices([], partial), { augments: ['none', 'crop,flip'], kd: ['soft-kl', 'dist'] });
 });
 
 async function tuneInput(over: Partial<Parameters<typeof tuneAndTrain>[0]> = {}) {
@@ -140,6 +207,12 @@ test('tuneAndTrain: searches both, trains the finals over seeds, writes the tria
   assert.deepEqual(r.report.schedule, [{ n: 3, epochs: 1 }, { n: 1, epochs: 3 }]);
   assert.equal(r.report.trials.filter((t) => t.search === 'distill').length, 4);
   assert.equal(r.report.trials.filter((t) => t.search === 'scratch').length, 4);
+  // The same budget for both: the same trials at the same lengths (3 × 1 epoch, then 1 × 3), so the same epochs.
+  const lengths = (s: string) => r.report.trials.filter((t) => t.search === s).map((t) => t.epochs);
+  assert.deepEqual(lengths('distill'), [1, 1, 1, 3]);
+  assert.deepEqual(lengths('scratch'), lengths('distill'));
+  // Both draw their augmentation from the same choices (this run fixes none).
+  for (const t of r.report.trials) assert.ok(AUGMENT_CHOICES.includes(t.recipe.augment ?? 'none'), `${t.search} ${t.description}`);
   assert.deepEqual(r.report.final.distill.seeds, [3, 4]);
   assert.deepEqual(r.report.final.scratch.seeds, [3, 4]);
   assert.equal(r.report.final.distill.test.length, 2);
@@ -180,4 +253,27 @@ test('tune: when every distillation trial diverges it says so and keeps the from
   assert.ok(r.report.trials.filter((t) => t.search === 'distill').every((t) => t.diverged));
   r.student.dispose();
   input.teacher.dispose();
+});
+
+test('the base recipe carries a configured dkd/dist term, its weights and the run\'s augmentation, and rebuilds the same loss', async () => {
+  const { baseRecipe } = await import('../../../src/distill/config.js');
+  for (const terms of [
+    [{ kind: 'dkd', weight: 1, beta: 2, standardize: true }, { kind: 'hard-ce', weight: 1 }],
+    [{ kind: 'dist', weight: 2, gamma: 0.5 }, { kind: 'hard-ce', weight: 1 }],
+    [{ kind: 'soft-kl', weight: 9, temperature: 4, standardize: true }, { kind: 'hard-ce', weight: 0.1 }],
+  ]) {
+    const c = resolveDistillConfig({ teacher: { path: 't.onnx' }, loss: { terms }, train: { augment: [{ op: 'crop' }, { op: 'flip' }] } });
+    const r = baseRecipe(c);
+    assert.equal(r.augment, 'crop=4:fill=reflect,flip=0.5');
+    assert.deepEqual(parseAugmentSpec(r.augment), c.train.augment, 'the spec reads back as the same ops');
+    assert.deepEqual(resolveDistillConfig({ teacher: { path: 't.onnx' }, loss: recipeLoss(r) }).loss, c.loss, JSON.stringify(terms));
+  }
+  assert.deepEqual(baseRecipe(resolveDistillConfig({ teacher: { path: 't.onnx' }, loss: { terms: [{ kind: 'dkd', weight: 1 }, { kind: 'hard-ce', weight: 1 }] } })),
+    { kd: 'dkd', softWeight: 1, hardWeight: 1, temperature: 4, alpha: 1, beta: 8, featureWeight: 0, learningRate: 0.0094 });
+});
+
+test('augmentSpec writes resolved ops back as a spec that parses to the same ops (ranges and every parameter)', () => {
+  const ops = parseAugmentSpec('resized-crop=0.25-1:ratio=0.75-1.33,flip,cutmix=0.5');
+  assert.deepEqual(parseAugmentSpec(augmentSpec(ops)), ops);
+  assert.equal(augmentSpec([]), 'none');
 });
