@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.js';
+import { TRAIN_DEFAULTS, WORKERS_AUTO } from '../config/schema.js';
 
 /** Parses `--loss soft-kl=0.9,hard-ce=0.1` into loss terms. */
 export function parseLossFlag(value: string): { kind: string; weight: number }[] {
@@ -48,3 +49,10 @@ export function listFlag(v: unknown): string[] | undefined {
     .map((x) => x.trim())
     .filter(Boolean);
 }
+
+/** `--workers N|auto`, shared by every command that trains. */
+export const WORKERS_OPTION = {
+  type: 'string',
+  description: `training threads: N (1 to the cores available) or ${WORKERS_AUTO} (every core); each computes the gradients of its slice of the batch, BatchNorm statistics per thread (default ${TRAIN_DEFAULTS.workers})`,
+  valueName: 'N|auto',
+} as const;
