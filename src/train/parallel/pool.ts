@@ -27,6 +27,13 @@ export interface WorkerPoolOptions {
   fault?: WorkerFault | undefined;
 }
 
+let live = 0;
+
+/** Training worker threads of this process that have started and not yet exited (none once every pool is closed). */
+export function liveWorkerThreads(): number {
+  return live;
+}
+
 /** The worker's entry: the compiled worker.js, or under tsx (tests, benchmarks) the .ts source with tsx registered. */
 function spawn(setup: WorkerSetup): Worker {
   const self = import.meta.url;
@@ -45,11 +52,17 @@ function rows(t: TensorData, start: number, end: number): TensorData {
   return { data: t.data.slice(start * per, end * per), shape: [end - start, ...t.shape.slice(1)], dtype: t.dtype };
 }
 
+/** A gradient engine on worker threads, and what each thread runs on. */
+export interface WorkerPool extends GradientEngine {
+  /** Each worker's tfjs backend and whether this project's SIMD training kernels compiled in it. */
+  threads: { backend: string; simd: boolean }[];
+}
+
 /**
  * Starts `workers` training workers with copies of the student (its weights as they are now, e.g. restored from a
  * checkpoint) and resolves once every one is ready. A worker that fails to start is a {@link WorkerFailedError}.
  */
-export async function createWorkerPool(o: WorkerPoolOptions): Promise<GradientEngine> {
+export async function createWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool> {
   const n = o.workers;
   let total = 0;
   const slots: VarSlot[] = o.vars.map((v) => {
@@ -93,6 +106,7 @@ export async function createWorkerPool(o: WorkerPoolOptions): Promise<GradientEn
     });
   for (let i = 0; i < n; i++) {
     const w = spawn({ ...common, index: i, grads: gradBuffers[i]! });
+    live++;
     w.on('message', (m: FromWorker) => {
       if (m.type === 'error') return fail(i, m.message);
       const p = pending[i];
@@ -100,15 +114,19 @@ export async function createWorkerPool(o: WorkerPoolOptions): Promise<GradientEn
       p?.resolve(m);
     });
     w.on('error', (e) => fail(i, e.message));
-    w.on('exit', (code) => fail(i, `its thread exited (code ${code})`));
+    w.on('exit', (code) => {
+      live--;
+      fail(i, `its thread exited (code ${code})`);
+    });
     workers.push(w);
   }
   const close = async () => {
     closing = true;
     await Promise.all(workers.map((w) => w.terminate()));
   };
+  let ready: Extract<FromWorker, { type: 'ready' }>[];
   try {
-    await Promise.all(workers.map((_, i) => request(i, undefined)));
+    ready = (await Promise.all(workers.map((_, i) => request(i, undefined)))) as typeof ready;
   } catch (e) {
     await close();
     throw e;
@@ -118,6 +136,7 @@ export async function createWorkerPool(o: WorkerPoolOptions): Promise<GradientEn
   const acc = new Float64Array(total);
   return {
     workers: n,
+    threads: ready.map(({ backend, simd }) => ({ backend, simd })),
     async gradients(batch: LossBatch): Promise<StepGradients> {
       if (failure) throw failure;
       o.vars.forEach((v, i) => paramView.set(v.dataSync() as Float32Array, slots[i]!.offset));

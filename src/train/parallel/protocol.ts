@@ -64,7 +64,7 @@ export interface StepMessage {
 export type ToWorker = StepMessage | { type: 'state' };
 
 export type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; backend: string; simd: boolean }
   | { type: 'grads'; value: number; parts: [string, number][] }
   | { type: 'state'; weights: Float32Array[] }
   | { type: 'error'; message: string };

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
 import { initBackend, loadTf } from '../../runtime/backend.js';
+import { simdUnavailableReason } from '../../runtime/wasm-training/index.js';
 import { buildStudentLoss, lossAndGradients, type LossBatch } from '../student-loss.js';
 import type { FromWorker, StepMessage, TensorData, ToWorker, WorkerSetup } from './protocol.js';
 
@@ -60,7 +61,7 @@ async function start(): Promise<void> {
       send({ type: 'error', message: (e as Error).message ?? String(e) });
     }
   });
-  send({ type: 'ready' });
+  send({ type: 'ready', backend: tf.getBackend(), simd: tf.getBackend() === 'wasm' && simdUnavailableReason() === undefined });
 }
 
 start().catch((e: unknown) => send({ type: 'error', message: `could not start: ${(e as Error).message ?? String(e)}` }));
