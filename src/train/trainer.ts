@@ -26,6 +26,8 @@ export interface EpochRecord {
   /** Top-1 agreement of student and teacher on the val split. */
   valAgreement?: number;
   seconds: number;
+  /** Of `seconds`, the training steps alone (validation and the checkpoint excluded): what `--workers` speeds up. */
+  trainSeconds?: number;
 }
 
 export interface TrainInput {
@@ -185,9 +187,10 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
         await it.return?.();
       }
       if (input.signal?.aborted) break; // a partial epoch is neither validated nor checkpointed
+      const trainSeconds = (performance.now() - t0) / 1000;
       await engine.sync();
       const val = await predictSplit(student, studentData, 'val');
-      const rec: EpochRecord = { epoch: epoch + 1, trainLoss: lossSum / Math.max(1, steps), lr, valAccuracy: agreementOf(val.preds, val.labels), seconds: (performance.now() - t0) / 1000 };
+      const rec: EpochRecord = { epoch: epoch + 1, trainLoss: lossSum / Math.max(1, steps), lr, valAccuracy: agreementOf(val.preds, val.labels), seconds: (performance.now() - t0) / 1000, trainSeconds };
       if (teacherVal) {
         teacherValAcc ??= agreementOf(teacherVal, val.labels);
         rec.teacherValAccuracy = teacherValAcc;

@@ -36,7 +36,7 @@ async function run(workers: number, o: { checkpointDir?: string; fault?: WorkerF
   try {
     const threads: number[] = [];
     const r = await trainStudent({ student, teacher, data: bandDataset(), loss, train: { ...train, workers }, trainLimit: LIMIT, checkpointDir: o.checkpointDir, log: silentLogger, quiet: true, workerFault: o.fault, onEpoch: () => threads.push(liveWorkerThreads()) });
-    return { history: r.history.map(({ seconds: _s, ...rest }) => rest), weights: student.getWeights().map((w) => Array.from(w.dataSync())), threads };
+    return { history: r.history.map(({ seconds: _s, trainSeconds: _t, ...rest }) => rest), weights: student.getWeights().map((w) => Array.from(w.dataSync())), threads };
   } finally {
     student.dispose();
     teacher.dispose();
