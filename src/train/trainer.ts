@@ -132,7 +132,11 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
   };
   const keepNote = (epoch: number) => (input.checkpointDir && startEpoch + history.length > 0 ? `; the last good checkpoint (epoch ${epoch}) is kept in ${input.checkpointDir}` : '');
 
-  const engine: GradientEngine = await createGradientEngine({ workers: workerCount(train.workers), student, studentLoss, vars, loss: lossCfg, ...lossOpts, fault: input.workerFault });
+  const workers = workerCount(train.workers);
+  if (workers > 1 && tf.getBackend() === 'tensorflow') {
+    throw new UserError(`--workers ${workers}: training workers run the wasm or cpu backend; on tensorflow (tfjs-node) libtensorflow already uses every core: give --workers 1, or --backend wasm`);
+  }
+  const engine: GradientEngine = await createGradientEngine({ workers, student, studentLoss, vars, loss: lossCfg, ...lossOpts, fault: input.workerFault });
   try {
     for (let epoch = startEpoch; epoch < train.epochs; epoch++) {
       const t0 = performance.now();
