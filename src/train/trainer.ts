@@ -130,6 +130,8 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
     const dispose = () => tf.dispose([b.x, b.y, ...(sx !== b.x ? [sx] : []), ...(tOut ? [tOut.logits, ...Object.values(tOut.features)] : [])]);
     return { batch: { x: sx, y: b.y, teacher: tOut, mix: aug?.mix }, dispose };
   };
+  // A batch prepared ahead of a step that failed: freed, and its own failure (if any) left behind the step's.
+  const dropAhead = (ahead: Promise<{ dispose: () => void } | undefined> | undefined) => ahead?.then((a) => a?.dispose(), () => {});
   const keepNote = (epoch: number) => (input.checkpointDir && startEpoch + history.length > 0 ? `; the last good checkpoint (epoch ${epoch}) is kept in ${input.checkpointDir}` : '');
 
   const workers = workerCount(train.workers);
@@ -161,7 +163,7 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
           try {
             r = await pending;
           } catch (e) {
-            (await ahead)?.dispose();
+            await dropAhead(ahead);
             if (e instanceof WorkerFailedError) throw new WorkerFailedError(`${e.message} (at epoch ${epoch + 1}, step ${steps + 1})${keepNote(epoch)}; resume with --resume, or train in one thread with --workers 1`, e.worker);
             throw e;
           }
@@ -170,7 +172,7 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
             const bad = await r.nonFiniteTerms();
             tf.dispose(r.grads);
             r.dispose();
-            (await ahead)?.dispose();
+            await dropAhead(ahead);
             const terms = bad.length > 0 ? `The non-finite loss term${bad.length > 1 ? 's' : ''}: ${bad.join(', ')}. ` : '';
             throw new DivergedError(`training diverged: the loss is ${v} at epoch ${epoch + 1}, step ${steps + 1}${keepNote(epoch)}. ${terms}Lower the learning rate (--lr) or check the data`, epoch + 1, steps + 1);
           }
