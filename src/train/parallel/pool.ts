@@ -169,7 +169,7 @@ export async function createWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool
         value += w * got[k]!.value;
         for (const [name, v] of got[k]!.parts) termSums.set(name, (termSums.get(name) ?? 0) + w * v);
       });
-      const grads = slots.map((s) => tf.tensor(Float32Array.from(acc.subarray(s.offset, s.offset + s.size)), s.shape));
+      const grads = slots.map((s) => tf.tensor(new Float32Array(acc.subarray(s.offset, s.offset + s.size)), s.shape));
       return {
         value: Math.fround(value),
         grads,
