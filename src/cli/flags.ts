@@ -1,5 +1,6 @@
 import { UserError } from '../core/errors.js';
 import { specValue } from '../data/augment/index.js';
+import { TRAIN_DEFAULTS, WORKERS_AUTO } from '../config/schema.js';
 
 /**
  * Parses `--loss soft-kl=0.9,hard-ce=0.1` into loss terms; `TERM=W:KEY=V:KEY=V` sets a term's parameters as
@@ -62,3 +63,10 @@ export function listFlag(v: unknown): string[] | undefined {
     .map((x) => x.trim())
     .filter(Boolean);
 }
+
+/** `--workers N|auto`, shared by every command that trains. */
+export const WORKERS_OPTION = {
+  type: 'string',
+  description: `training threads: N (1 to the cores available) or ${WORKERS_AUTO} (every core); each computes the gradients of its slice of the batch, BatchNorm statistics per thread (default ${TRAIN_DEFAULTS.workers})`,
+  valueName: 'N|auto',
+} as const;

@@ -113,6 +113,14 @@ export const TEACHER_LEARNING_RATE = 2e-3;
  * One op of `train.augment` as config.json records it: its name and every parameter, defaults filled in (the ops and
  * their parameters: src/data/augment/).
  */
+/** `--workers auto`: as many training threads as os.availableParallelism() reports. */
+export const WORKERS_AUTO = 'auto';
+/**
+ * Training threads when none are asked for: one, in the main thread, so a run's result does not depend on the machine
+ * it ran on (with BatchNorm, N workers give a slightly different result from one). `--workers auto` uses every core.
+ */
+export const DEFAULT_WORKERS = 1;
+
 export const AugmentOpConfig = z.object({ op: z.string().min(1) }).catchall(z.unknown());
 
 export const TrainConfig = z
@@ -132,6 +140,13 @@ export const TrainConfig = z
      * augmented images, so the teacher runs live. Empty: none.
      */
     augment: z.array(AugmentOpConfig).default([]),
+    /**
+     * Data-parallel training threads (`--workers N|auto`): each computes the gradients of its slice of every batch
+     * and one Adam step is taken on their sum (src/train/parallel/). `auto` is os.availableParallelism(), resolved
+     * to a number before config.json is written (the result depends on N: BatchNorm statistics are per worker).
+     * 1 trains in the main thread.
+     */
+    workers: z.union([z.number().int().positive(), z.literal(WORKERS_AUTO)]).default(DEFAULT_WORKERS),
   })
   .strict();
 

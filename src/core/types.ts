@@ -89,6 +89,11 @@ export interface StudentFamily<P = unknown> extends Named {
 export interface LabelMix {
   perm: Int32Array;
   lambda: Float32Array;
+  /**
+   * The label of each image's partner, read instead of `labels[perm[i]]` when given: a training worker's slice of a
+   * batch (src/train/parallel/) does not hold every partner.
+   */
+  partner?: Int32Array;
 }
 
 /** A weighted term of the distillation loss. */

@@ -3,6 +3,7 @@ import type { Dataset } from '../core/types.js';
 import type { Logger } from '../core/progress.js';
 import { DEFAULT_FEATURE_TERM, DEFAULT_RECIPE, DistillConfig } from '../config/schema.js';
 import { validate } from '../config/load.js';
+import { resolveWorkers } from '../config/workers.js';
 import { UserError } from '../core/errors.js';
 import type { Teacher } from '../core/types.js';
 import { openDataConfig } from '../data/index.js';
@@ -22,6 +23,8 @@ export function resolveDistillConfig(config: unknown, source = 'config'): Distil
   // augmentation op.
   c.loss = { terms: parseLossTerms(c.loss, `${source}: loss`).map((p) => ({ kind: p.term.name, weight: p.weight, ...(p.params as object) })) };
   c.train.augment = resolveAugment(c.train.augment, (i, op) => `${source}: train.augment.${i} (${op})`);
+  // Recorded as a number: the result depends on it, so a resumed run (or a rerun elsewhere) uses the same count.
+  c.train.workers = resolveWorkers(c.train.workers, `${source}: train.workers`);
   if (!c.student.model) studentFamilies.get(c.student.family);
   return c;
 }

@@ -14,6 +14,8 @@ export interface TrainTeacherOptions {
   learningRate?: number;
   seed?: number;
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Training threads (train.workers). */
+  workers?: number | 'auto';
   trainLimit?: number;
   out: string;
   force?: boolean;
@@ -33,6 +35,7 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<DistillResul
   train.learningRate = o.learningRate ?? TEACHER_TRAINING_DEFAULTS.learningRate;
   if (o.seed !== undefined) train.seed = o.seed;
   if (o.backend !== undefined) train.backend = o.backend;
+  if (o.workers !== undefined) train.workers = o.workers;
   const config = {
     data: { ...(typeof o.data === 'string' ? { spec: o.data } : o.data), ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}) },
     teacher: null,

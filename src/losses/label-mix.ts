@@ -9,7 +9,7 @@ import type { LabelMix } from '../core/types.js';
  */
 export function mixedOneHot(labels: tf.Tensor1D, numClasses: number, mix: LabelMix): tf.Tensor2D {
   const onehot = tf.oneHot(tf.cast(labels, 'int32'), numClasses);
-  const partner = tf.gather(onehot, tf.tensor1d(mix.perm, 'int32'));
+  const partner = mix.partner ? tf.oneHot(tf.tensor1d(mix.partner, 'int32'), numClasses) : tf.gather(onehot, tf.tensor1d(mix.perm, 'int32'));
   const lambda = tf.tensor2d(mix.lambda, [mix.lambda.length, 1]);
   return tf.add(tf.mul(onehot, lambda), tf.mul(partner, tf.sub(1, lambda))) as tf.Tensor2D;
 }
@@ -21,5 +21,6 @@ export function mixedOneHot(labels: tf.Tensor1D, numClasses: number, mix: LabelM
 export function dominantLabels(labels: tf.Tensor1D, mix: LabelMix): tf.Tensor1D {
   const y = tf.cast(labels, 'int32');
   const own = tf.greaterEqual(tf.tensor1d(mix.lambda), 0.5);
-  return tf.where(own, y, tf.gather(y, tf.tensor1d(mix.perm, 'int32'))) as tf.Tensor1D;
+  const partner = mix.partner ? tf.tensor1d(mix.partner, 'int32') : tf.gather(y, tf.tensor1d(mix.perm, 'int32'));
+  return tf.where(own, y, partner) as tf.Tensor1D;
 }

@@ -90,7 +90,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunPipeline
     const { trainTeacher } = await import('../distill/train-teacher.js');
     // The teacher sees the run's data as the student will (shape, normalisation), but all of it: a trainLimit is the student's.
     const { trainLimit: _limit, ...data } = c.data;
-    const r = await trainTeacher({ data, arch: teacherCfg.arch, epochs: teacherCfg.epochs, out: teacherCfg.out, backend: c.train.backend, force: true, log, quiet: opts.quiet ?? false });
+    const r = await trainTeacher({ data, arch: teacherCfg.arch, epochs: teacherCfg.epochs, out: teacherCfg.out, backend: c.train.backend, workers: c.train.workers, force: true, log, quiet: opts.quiet ?? false });
     if (resolve(r.modelPath) !== resolve(path)) throw new UserError(`${source}: trainTeacher.out writes ${r.modelPath} but teacher.path is ${path}; set teacher.path to OUT/student/model.json`);
     return 'done';
   });

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { DivergedError, UserError } from '../core/errors.js';
-import type { Batch, Dataset, LossContext, Outputs, Teacher } from '../core/types.js';
+import type { Batch, Dataset, Outputs, Teacher } from '../core/types.js';
 import { createProgress, type Logger } from '../core/progress.js';
-import { closestNames } from '../core/names.js';
 import type { AugmentOpConfig, LossConfig, TrainConfig } from '../config/schema.js';
-import { buildLoss, missingTeacherError } from '../losses/index.js';
+import { missingTeacherError } from '../losses/index.js';
+import { workerCount } from '../config/workers.js';
 import { Adam, clipByGlobalNorm, cosineWithWarmup } from './adam.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { agreementOf, predictSplit, predictTeacherSplit } from './evaluate.js';
@@ -12,6 +12,8 @@ import { liveTeacherOutputs, type TeacherOutputs, type TeacherViews } from '../t
 import { resizeImages, studentView } from '../data/student-view.js';
 import { augmentSpec, buildAugment } from '../data/augment/index.js';
 import { checkAugment } from './augment-check.js';
+import { buildStudentLoss, type LossBatch } from './student-loss.js';
+import { createGradientEngine, WorkerFailedError, type GradientEngine, type WorkerFault } from './parallel/index.js';
 
 /** One epoch's record in metrics.json. */
 export interface EpochRecord {
@@ -25,6 +27,8 @@ export interface EpochRecord {
   /** Top-1 agreement of student and teacher on the val split. */
   valAgreement?: number;
   seconds: number;
+  /** Of `seconds`, the training steps alone (validation and the checkpoint excluded): what `--workers` speeds up. */
+  trainSeconds?: number;
 }
 
 export interface TrainInput {
@@ -47,22 +51,8 @@ export interface TrainInput {
   onEpoch?: (rec: EpochRecord) => void;
   /** Stops training (with an AbortError) at the next step or epoch boundary; the last checkpoint stays. */
   signal?: AbortSignal;
-}
-
-export interface TrainResult {
-  history: EpochRecord[];
-  /** Epoch the run resumed after (0 for a fresh run). */
-  resumedFrom: number;
-}
-
-/** Shapes of the named layer outputs, without the batch dimension; unknown names are a UserError. */
-function studentTap(model: tf.LayersModel, name: string): tf.SymbolicTensor {
-  try {
-    return model.getLayer(name).output as tf.SymbolicTensor;
-  } catch {
-    const names = model.layers.map((l) => l.name);
-    throw new UserError(`student has no layer "${name}" to tap (nearest: ${closestNames(name, names).join(', ')})`);
-  }
+  /** Makes a training worker fail on purpose: for tests of the failure path only. */
+  workerFault?: WorkerFault | undefined;
 }
 
 /** A batch's sample indices, which a replayed view needs. */
@@ -81,14 +71,10 @@ function checkViews(views: TeacherViews, ops: readonly AugmentOpConfig[], where:
   }
 }
 
-/** `name = value` of each term whose value is NaN or ±Inf. */
-async function nonFiniteTerms(parts: Record<string, tf.Scalar>): Promise<string[]> {
-  const out: string[] = [];
-  for (const [name, t] of Object.entries(parts)) {
-    const x = (await t.data())[0]!;
-    if (!Number.isFinite(x)) out.push(`${name} = ${x}`);
-  }
-  return out;
+export interface TrainResult {
+  history: EpochRecord[];
+  /** Epoch the run resumed after (0 for a fresh run). */
+  resumedFrom: number;
 }
 
 /**
@@ -103,36 +89,19 @@ async function nonFiniteTerms(parts: Record<string, tf.Scalar>): Promise<string[
  */
 export async function trainStudent(input: TrainInput): Promise<TrainResult> {
   const { student, teacher, data, train, log } = input;
-  const trainables: tf.Variable[] = [];
-  const studentTaps = new Map<string, tf.SymbolicTensor>();
-  const teacherShapes = new Map<string, number[]>();
-
-  // Probe the teacher once to learn its tap shapes (works for every kind of teacher).
   const lossCfg = input.loss;
-  const ctx: LossContext = {
-    addTrainable: (v) => trainables.push(v),
-    shapeOf: (side, tap) => {
-      if (side === 'student') {
-        const t = studentTap(student, tap);
-        studentTaps.set(tap, t);
-        return t.shape.slice(1) as number[];
-      }
-      const s = teacherShapes.get(tap);
-      if (!s) throw new Error(`teacher tap ${tap} was not probed`);
-      return s;
-    },
-    numClasses: data.numClasses,
-    seed: train.seed,
-    ...(data.partialLabels ? { partialLabels: true } : {}),
-  };
   const { parseLossTerms } = await import('../losses/index.js');
   const teacherTaps = [...new Set(parseLossTerms(lossCfg).flatMap((p) => p.term.taps(p.params).teacher))];
   const source = input.teacherOutputs ?? (teacher ? liveTeacherOutputs(teacher) : undefined);
+  // Probe the teacher once to learn its tap shapes (works for every kind of teacher).
+  const teacherShapes = new Map<string, number[]>();
   if (teacherTaps.length > 0) {
     if (!source) throw missingTeacherError(lossCfg);
     for (const [t, s] of Object.entries(await source.tapShapes(teacherTaps))) teacherShapes.set(t, s);
   }
-  const loss = buildLoss(lossCfg, ctx);
+  const lossOpts = { numClasses: data.numClasses, seed: train.seed, partialLabels: data.partialLabels ?? false, teacherShapes };
+  const studentLoss = buildStudentLoss(student, lossCfg, lossOpts);
+  const { loss, trainables } = studentLoss;
   if (loss.needsTeacher && !source) throw missingTeacherError(lossCfg);
   // Each batch is augmented before the teacher and the student see it, so both see the same images.
   const augment = buildAugment(train.augment ?? []);
@@ -140,9 +109,6 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
   const views = loss.needsTeacher ? source?.views : undefined;
   if (views) checkViews(views, augment?.ops ?? [], source!.description);
   if (augment) checkAugment({ augment: augment.ops, data, loss: lossCfg, needsTeacher: loss.needsTeacher, byIndex: source?.byIndex && !views });
-  for (const t of loss.taps.student) if (!studentTaps.has(t)) studentTaps.set(t, studentTap(student, t));
-  const tapNames = [...studentTaps.keys()];
-  const head = tapNames.length === 0 ? student : tf.model({ inputs: student.inputs, outputs: [student.outputs[0]!, ...tapNames.map((n) => studentTaps.get(n)!)] });
 
   const studentVars = student.trainableWeights.map((w) => w.read() as tf.Variable);
   const vars = [...studentVars, ...trainables];
@@ -180,78 +146,110 @@ export async function trainStudent(input: TrainInput): Promise<TrainResult> {
   const studentSize = studentData === data ? undefined : (studentData.inputShape.slice(0, 2) as [number, number]);
   let teacherValAcc: number | undefined;
 
-  for (let epoch = startEpoch; epoch < train.epochs; epoch++) {
-    const t0 = performance.now();
-    const bar = createProgress({ label: `epoch ${epoch + 1}/${train.epochs}`, total: stepsPerEpoch, unit: 'steps', quiet: input.quiet ?? false });
-    let lossSum = 0;
-    let steps = 0;
-    let lr = train.learningRate;
-    for await (const b of data.batches('train', train.batchSize, { shuffleSeed: train.seed * 1000 + epoch, limit: nTrain })) {
-      if (input.signal?.aborted) {
-        tf.dispose([b.x, b.y]);
-        break;
-      }
-      lr = cosineWithWarmup(adam.step, totalSteps, train.learningRate, warmup, train.minLrFactor);
-      const view = views ? epoch % views.count : undefined;
-      const aug = augment && views ? { x: augment.applyViews(tf, b.x, batchIndex(b), view!, views.seed) } : augment?.apply(tf, b.x, { seed: train.seed, epoch, step: steps });
-      if (aug) {
-        b.x.dispose();
-        b.x = aug.x;
-      }
-      const tOut: Outputs | undefined = loss.needsTeacher ? await (views ? source!.forBatch(b, loss.taps.teacher, view) : source!.forBatch(b, loss.taps.teacher)) : undefined;
-      const sx = studentSize ? resizeImages(tf, b.x, studentSize) : b.x;
-      // Each term's value is kept past the gradient's tidy, to name the one that went non-finite if the total does.
-      let parts: Record<string, tf.Scalar> = {};
-      const { value, grads } = tf.variableGrads(() => {
-        const out = head.apply(sx, { training: true });
-        const arr = Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
-        const features: Record<string, tf.Tensor> = {};
-        tapNames.forEach((n, i) => (features[n] = arr[i + 1]!));
-        const r = loss.compute({ logits: arr[0]!, features }, tOut, b.y, aug?.mix);
-        parts = r.parts;
-        Object.values(parts).forEach((p) => tf.keep(p));
-        return r.total;
-      }, vars);
-      if (sx !== b.x) sx.dispose();
-      const v = (await value.data())[0]!;
-      if (!Number.isFinite(v)) {
-        const bad = await nonFiniteTerms(parts);
-        tf.dispose([value, b.x, b.y, ...Object.values(grads), ...Object.values(parts)]);
-        if (tOut) tf.dispose([tOut.logits, ...Object.values(tOut.features)]);
-        const terms = bad.length > 0 ? `The non-finite loss term${bad.length > 1 ? 's' : ''}: ${bad.join(', ')}. ` : '';
-        const keep = input.checkpointDir && startEpoch + history.length > 0 ? `; the last good checkpoint (epoch ${epoch}) is kept in ${input.checkpointDir}` : '';
-        throw new DivergedError(`training diverged: the loss is ${v} at epoch ${epoch + 1}, step ${steps + 1}${keep}. ${terms}Lower the learning rate (--lr) or check the data`, epoch + 1, steps + 1);
-      }
-      const ordered = vars.map((x) => grads[x.name]!);
-      const applied = train.clipGrad !== undefined ? clipByGlobalNorm(ordered, train.clipGrad) : ordered;
-      adam.apply(applied, lr);
-      if (applied !== ordered) tf.dispose(applied);
-      tf.dispose([value, b.x, b.y, ...Object.values(grads), ...Object.values(parts)]);
-      if (tOut) tf.dispose([tOut.logits, ...Object.values(tOut.features)]);
-      lossSum += v;
-      steps++;
-      bar.tick(1, `loss ${v.toFixed(4)} lr ${lr.toExponential(2)}`);
+  /** Batch `step` of the epoch as the loss takes it: augmented, with the teacher's outputs, at the student's size. */
+  const prepare = async (b: Batch, epoch: number, step: number): Promise<{ batch: LossBatch; dispose: () => void }> => {
+    const view = views ? epoch % views.count : undefined;
+    const aug = augment && views ? { x: augment.applyViews(tf, b.x, batchIndex(b), view!, views.seed), mix: undefined } : augment?.apply(tf, b.x, { seed: train.seed, epoch, step });
+    if (aug) {
+      b.x.dispose();
+      b.x = aug.x;
     }
-    if (input.signal?.aborted) break; // a partial epoch is neither validated nor checkpointed
-    const val = await predictSplit(student, studentData, 'val');
-    const rec: EpochRecord = { epoch: epoch + 1, trainLoss: lossSum / Math.max(1, steps), lr, valAccuracy: agreementOf(val.preds, val.labels), seconds: (performance.now() - t0) / 1000 };
-    if (teacherVal) {
-      teacherValAcc ??= agreementOf(teacherVal, val.labels);
-      rec.teacherValAccuracy = teacherValAcc;
-      rec.valAgreement = agreementOf(val.preds, teacherVal);
+    const tOut: Outputs | undefined = loss.needsTeacher ? await (views ? source!.forBatch(b, loss.taps.teacher, view) : source!.forBatch(b, loss.taps.teacher)) : undefined;
+    const sx = studentSize ? resizeImages(tf, b.x, studentSize) : b.x;
+    const dispose = () => tf.dispose([b.x, b.y, ...(sx !== b.x ? [sx] : []), ...(tOut ? [tOut.logits, ...Object.values(tOut.features)] : [])]);
+    return { batch: { x: sx, y: b.y, teacher: tOut, mix: aug?.mix }, dispose };
+  };
+  // A batch prepared ahead of a step that failed: freed, and its own failure (if any) left behind the step's.
+  const dropAhead = (ahead: Promise<{ dispose: () => void } | undefined> | undefined) => ahead?.then((a) => a?.dispose(), () => {});
+  const keepNote = (epoch: number) => (input.checkpointDir && startEpoch + history.length > 0 ? `; the last good checkpoint (epoch ${epoch}) is kept in ${input.checkpointDir}` : '');
+
+  const workers = workerCount(train.workers);
+  if (workers > 1 && tf.getBackend() === 'tensorflow') {
+    throw new UserError(`--workers ${workers}: training workers run the wasm or cpu backend; on tensorflow (tfjs-node) libtensorflow already uses every core: give --workers 1, or --backend wasm`);
+  }
+  const engine: GradientEngine = await createGradientEngine({ workers, student, studentLoss, vars, loss: lossCfg, ...lossOpts, fault: input.workerFault });
+  try {
+    for (let epoch = startEpoch; epoch < train.epochs; epoch++) {
+      const t0 = performance.now();
+      const bar = createProgress({ label: `epoch ${epoch + 1}/${train.epochs}`, total: stepsPerEpoch, unit: 'steps', quiet: input.quiet ?? false });
+      let lossSum = 0;
+      let steps = 0;
+      let lr = train.learningRate;
+      const it = data.batches('train', train.batchSize, { shuffleSeed: train.seed * 1000 + epoch, limit: nTrain })[Symbol.asyncIterator]();
+      const next = async (step: number) => {
+        const r = await it.next();
+        return r.done ? undefined : prepare(r.value, epoch, step);
+      };
+      let cur = await next(0);
+      try {
+        while (cur) {
+          if (input.signal?.aborted) break;
+          lr = cosineWithWarmup(adam.step, totalSteps, train.learningRate, warmup, train.minLrFactor);
+          const pending = engine.gradients(cur.batch);
+          // With workers computing, the main thread prepares the next batch (augmentation, the teacher) meanwhile.
+          const ahead = engine.workers > 1 ? next(steps + 1) : undefined;
+          let r: Awaited<typeof pending>;
+          try {
+            r = await pending;
+          } catch (e) {
+            await dropAhead(ahead);
+            if (e instanceof WorkerFailedError) throw new WorkerFailedError(`${e.message} (at epoch ${epoch + 1}, step ${steps + 1})${keepNote(epoch)}; resume with --resume, or train in one thread with --workers 1`, e.worker);
+            throw e;
+          }
+          const v = r.value;
+          if (!Number.isFinite(v)) {
+            const bad = await r.nonFiniteTerms();
+            tf.dispose(r.grads);
+            r.dispose();
+            await dropAhead(ahead);
+            const terms = bad.length > 0 ? `The non-finite loss term${bad.length > 1 ? 's' : ''}: ${bad.join(', ')}. ` : '';
+            throw new DivergedError(`training diverged: the loss is ${v} at epoch ${epoch + 1}, step ${steps + 1}${keepNote(epoch)}. ${terms}Lower the learning rate (--lr) or check the data`, epoch + 1, steps + 1);
+          }
+          const applied = train.clipGrad !== undefined ? clipByGlobalNorm(r.grads, train.clipGrad) : r.grads;
+          adam.apply(applied, lr);
+          if (applied !== r.grads) tf.dispose(applied);
+          tf.dispose(r.grads);
+          r.dispose();
+          cur.dispose();
+          cur = undefined;
+          lossSum += v;
+          steps++;
+          bar.tick(1, `loss ${v.toFixed(4)} lr ${lr.toExponential(2)}`);
+          cur = ahead ? await ahead : await next(steps);
+        }
+      } finally {
+        cur?.dispose();
+        await it.return?.();
+      }
+      if (input.signal?.aborted) break; // a partial epoch is neither validated nor checkpointed
+      const trainSeconds = (performance.now() - t0) / 1000;
+      await engine.sync();
+      const val = await predictSplit(student, studentData, 'val');
+      const rec: EpochRecord = { epoch: epoch + 1, trainLoss: lossSum / Math.max(1, steps), lr, valAccuracy: agreementOf(val.preds, val.labels), seconds: (performance.now() - t0) / 1000, trainSeconds };
+      if (teacherVal) {
+        teacherValAcc ??= agreementOf(teacherVal, val.labels);
+        rec.teacherValAccuracy = teacherValAcc;
+        rec.valAgreement = agreementOf(val.preds, teacherVal);
+      }
+      history.push(rec);
+      bar.done(`loss ${rec.trainLoss.toFixed(4)} val acc ${(rec.valAccuracy * 100).toFixed(2)}%${rec.valAgreement !== undefined ? ` agreement ${(rec.valAgreement * 100).toFixed(2)}%` : ''} (${rec.seconds.toFixed(1)}s)`);
+      if (input.checkpointDir) {
+        await saveCheckpoint(input.checkpointDir, {
+          meta: { epoch: epoch + 1, step: adam.step, history, counts: { model: student.weights.length, extra: trainables.length, optimizer: 2 * vars.length } },
+          model: student.weights.map((w) => w.read()),
+          extra: trainables,
+          optimizer: adam.state(),
+        });
+      }
+      input.onEpoch?.(rec);
+      if (input.signal?.aborted) break;
     }
-    history.push(rec);
-    bar.done(`loss ${rec.trainLoss.toFixed(4)} val acc ${(rec.valAccuracy * 100).toFixed(2)}%${rec.valAgreement !== undefined ? ` agreement ${(rec.valAgreement * 100).toFixed(2)}%` : ''} (${rec.seconds.toFixed(1)}s)`);
-    if (input.checkpointDir) {
-      await saveCheckpoint(input.checkpointDir, {
-        meta: { epoch: epoch + 1, step: adam.step, history, counts: { model: student.weights.length, extra: trainables.length, optimizer: 2 * vars.length } },
-        model: student.weights.map((w) => w.read()),
-        extra: trainables,
-        optimizer: adam.state(),
-      });
-    }
-    input.onEpoch?.(rec);
-    if (input.signal?.aborted) break;
+  } catch (e) {
+    adam.dispose();
+    trainables.forEach((v) => v.dispose());
+    throw e;
+  } finally {
+    await engine.close();
   }
   if (input.signal?.aborted) {
     adam.dispose();

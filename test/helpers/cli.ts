@@ -49,7 +49,6 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliC
 export async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await spawnCli(args, env).done;
   return { code, stdout, stderr };
-
 }
 
 /**
@@ -68,6 +67,11 @@ export function startCli(args: string[], env: Record<string, string> = {}, comma
     child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
   });
   return { child, done };
+}
+
+/** {@link startCli} without another program: the child to send a signal, and its end. */
+export function cliChild(args: string[], env: Record<string, string> = {}): ReturnType<typeof startCli> {
+  return startCli(args, env);
 }
 
 /** Resolves once `cond()` holds (polled every 20 ms), or rejects after `ms`. */

@@ -10,10 +10,12 @@ import { UserError } from '../../core/errors.js';
 import { STUDENT_WEIGHT_MODES, CACHE_DEFAULTS, DATA_DEFAULTS, DECODE_CACHE_MODES, DEFAULT_DECODE_CACHE_DIR, DEFAULT_DECODE_MEMORY_BUDGET, RESIZE_MODES, DEFAULT_LOSS, DEFAULT_RECIPE, DEFAULT_TUNE_SEEDS, DEFAULT_TUNE_TRIALS, STUDENT_DEFAULTS, TRAIN_DEFAULTS } from '../../config/schema.js';
 import { BACKEND_CHOICES } from '../../runtime/backend.js';
 import { describeLossTerms } from '../../losses/index.js';
+import { resolveWorkers } from '../../config/workers.js';
 import { applyTeacherFlags, TEACHER_FLAGS, TEACHER_OPTIONS } from '../teacher-flags.js';
+import { WORKERS_OPTION } from '../flags.js';
 
 /** Flags that shape the config (as opposed to where the run goes). */
-export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'resize', 'decode-cache', 'train-limit', 'student', 'student-input', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'recipe', 'augment', 'teacher-views', 'unlabeled', 'epochs', 'batch-size', 'lr', 'warmup', 'clip-grad', 'seed', 'backend', 'tune', 'tune-budget', 'tune-seeds'];
+export const CONFIG_FLAGS = ['config', ...TEACHER_FLAGS, 'no-teacher', 'data', 'strict', 'resize', 'decode-cache', 'train-limit', 'student', 'student-input', 'student-weights', 'params', 'max-bytes', 'weights', 'target', 'size-by', 'candidates', 'loss', 'temperature', 'feature', 'recipe', 'augment', 'unlabeled', 'epochs', 'batch-size', 'lr', 'warmup', 'clip-grad', 'seed', 'backend', 'workers', 'teacher-views', 'tune', 'tune-budget', 'tune-seeds'];
 
 /** Sets `c.cache` from --cache DIR / --no-cache / --cache-dtype (also on --resume: where outputs come from may change). */
 export function applyCacheFlags(c: Record<string, unknown>, v: Record<string, unknown>): Record<string, unknown> {
@@ -94,6 +96,7 @@ export async function configFromFlags(v: Record<string, unknown>, base?: unknown
   }
   num('seed', ['train', 'seed'], { integer: true });
   if (v.backend !== undefined) setPath(c, ['train', 'backend'], String(v.backend));
+  if (v.workers !== undefined) setPath(c, ['train', 'workers'], resolveWorkers(String(v.workers), '--workers'));
   if (v['tune-budget'] !== undefined) {
     const { trials: _t, minutes: _m, ...rest } = (c.tune ?? {}) as Record<string, unknown>;
     setPath(c, ['tune'], { ...rest, ...parseTuneBudget(String(v['tune-budget'])) });
@@ -187,6 +190,7 @@ export const command: Command = {
     'clip-grad': { type: 'string', description: 'clip the global L2 norm of the gradients to N before each update (default: no clipping)', valueName: 'N' },
     seed: { type: 'string', description: `seed for init and shuffling (default ${TRAIN_DEFAULTS.seed})`, valueName: 'N' },
     backend: { type: 'string', description: `tfjs backend: ${BACKEND_CHOICES.join(' | ')} (default ${TRAIN_DEFAULTS.backend})`, valueName: 'B' },
+    workers: WORKERS_OPTION,
     tune: { type: 'boolean', description: 'search the recipe (T, weights, feature term, lr) on the val split first, and compare with a tuned from-scratch baseline' },
     'tune-budget': { type: 'string', description: `search budget per search: 12t (trials) or 20m (minutes for both) (default ${DEFAULT_TUNE_TRIALS}t)`, valueName: 'B' },
     'tune-seeds': { type: 'string', description: `seeds of the final distilled-vs-scratch comparison (default ${DEFAULT_TUNE_SEEDS})`, valueName: 'N' },

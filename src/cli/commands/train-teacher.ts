@@ -2,6 +2,8 @@ import type { Command } from '../command.js';
 import { numberFlag } from '../command.js';
 import { UserError } from '../../core/errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../../runtime/backend.js';
+import { resolveWorkers } from '../../config/workers.js';
+import { WORKERS_OPTION } from '../flags.js';
 import { DATA_DEFAULTS, TEACHER_TRAINING_DEFAULTS, TRAIN_DEFAULTS } from '../../config/schema.js';
 
 export const command: Command = {
@@ -16,6 +18,7 @@ export const command: Command = {
     seed: { type: 'string', description: `seed (default ${TRAIN_DEFAULTS.seed})`, valueName: 'N' },
     'train-limit': { type: 'string', description: 'use at most N training samples', valueName: 'N' },
     backend: { type: 'string', description: `tfjs backend: ${BACKEND_CHOICES.join(' | ')} (default ${TRAIN_DEFAULTS.backend})`, valueName: 'B' },
+    workers: WORKERS_OPTION,
     out: { type: 'string', short: 'o', description: 'output directory', valueName: 'DIR' },
     resume: { type: 'boolean', description: 'continue the run in --out from its last checkpoint' },
     force: { type: 'boolean', description: 'overwrite a non-empty --out' },
@@ -34,6 +37,7 @@ export const command: Command = {
       ...(v.seed !== undefined ? { seed: numberFlag(v, 'seed', { integer: true })! } : {}),
       ...(v['train-limit'] !== undefined ? { trainLimit: numberFlag(v, 'train-limit', { min: 1, integer: true })! } : {}),
       ...(v.backend !== undefined ? { backend: String(v.backend) as BackendChoice } : {}),
+      ...(v.workers !== undefined ? { workers: resolveWorkers(String(v.workers), '--workers') } : {}),
       force: Boolean(v.force),
       resume: Boolean(v.resume),
       quiet: Boolean(v.quiet),

@@ -63,8 +63,10 @@ test('a soft-kl term given without a temperature trains at T=1 (the default reci
   await distill({ config: { ...base, teacher: { path: teacher }, loss: { terms: [{ kind: 'soft-kl', weight: 0.9 }, { kind: 'hard-ce', weight: 0.1 }] } }, out, quiet: true, log: silentLogger });
   const c = saved(out);
   assert.deepEqual(c.loss.terms, [{ kind: 'soft-kl', weight: 0.9, temperature: 1, standardize: false }, { kind: 'hard-ce', weight: 0.1 }]);
-  // config.json holds every value the run used: the whole train block, with its defaults (augment: [] for none).
-  assert.deepEqual(Object.keys(c.train).sort(), ['augment', 'backend', 'batchSize', 'epochs', 'learningRate', 'minLrFactor', 'seed', 'warmupEpochs']);
+  // config.json holds every value the run used: the whole train block, with its defaults (augment: [] for none;
+  // workers as a number, 1 by default).
+  assert.deepEqual(Object.keys(c.train).sort(), ['augment', 'backend', 'batchSize', 'epochs', 'learningRate', 'minLrFactor', 'seed', 'warmupEpochs', 'workers']);
+  assert.equal(c.train.workers, 1);
 
   // The loss the trainer builds from that config, on logits worked out by hand: teacher [ln 3, 0], student [0, 0].
   // At T=1: p_t = [3/4, 1/4], p_s = [1/2, 1/2], KL = 3/4 ln(3/2) + 1/4 ln(1/2) = 0.130812; at T=4 (the old default)
