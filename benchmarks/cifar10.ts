@@ -11,6 +11,9 @@
  *                   config), crop + flip;
  *   - fm:           function matching (Beyer et al., CVPR 2022: soft-kl T = 1, no labels, crop + flip + mixup), at the
  *                   table's epochs rather than its own 3× schedule so that every row trains as long;
+ *   - tuned / tuned-scratch: one `--tune` run (src/tune: the recipe search over loss terms, weights, temperature,
+ *                   learning rate and augmentation, then the from-scratch baseline searched alike with the same trial
+ *                   budget); its final distilled and final scratch students, each trained at the table's epochs;
  * each at several seeds, reported as mean ± sd of test accuracy on the 10,000 test images, with epochs, median epoch
  * seconds and wall minutes. Every row has the same epochs, batch size, learning rate and schedule.
  *
@@ -77,6 +80,8 @@ interface RowSpec {
   teacher: boolean;
   loss: Record<string, unknown>[];
   augment: Record<string, unknown>[];
+  /** Trials of each search (the distilled recipes and the scratch baseline alike) for the tuned rows. */
+  tune?: number;
 }
 const ROWS: RowSpec[] = [
   { id: 'scratch', what: 'labels, no augmentation', teacher: false, loss: [{ kind: 'hard-ce', weight: 1 }], augment: [] },
@@ -86,7 +91,10 @@ const ROWS: RowSpec[] = [
   { id: 'dist', what: 'CE + DIST β=γ=1, crop + flip', teacher: true, loss: [{ kind: 'hard-ce', weight: 1 }, { kind: 'dist', weight: 1, beta: 1, gamma: 1, temperature: 1 }], augment: cropFlip },
   { id: 'ls-kd', what: '0.1 CE + 9 × KD T=2 on z-scored logits, crop + flip', teacher: true, loss: [{ kind: 'hard-ce', weight: 0.1 }, { kind: 'soft-kl', weight: 9, temperature: 2, standardize: true }], augment: cropFlip },
   { id: 'fm', what: `function matching (KL T=1, no labels), crop + flip + mixup, ${epochs} epochs (its own: ${FUNCTION_MATCHING_EPOCHS})`, teacher: true, loss: fm.loss.terms, augment: fm.train.augment as Record<string, unknown>[] },
+  { id: 'tuned', what: 'recipe search (loss, T, weights, lr, augmentation), best recipe', teacher: true, loss: [{ kind: 'soft-kl', weight: 0.9, temperature: 4 }, { kind: 'hard-ce', weight: 0.1 }], augment: cropFlip, tune: 8 },
 ];
+/** Rows that a run of another row fills in: tuned-scratch is the baseline of the tuned row's search. */
+const DERIVED: { id: string; what: string; from: string }[] = [{ id: 'tuned-scratch', what: 'the same search from labels alone (same trial budget)', from: 'tuned' }];
 const wanted = values.rows ? values.rows.split(',') : ROWS.map((r) => r.id);
 for (const w of wanted) if (!ROWS.some((r) => r.id === w)) throw new Error(`--rows ${w}: unknown row; the rows are ${ROWS.map((r) => r.id).join(', ')}`);
 const rows = ROWS.filter((r) => wanted.includes(r.id));
@@ -116,6 +124,7 @@ function configOf(row: RowSpec, budget: number, seed: number): Record<string, un
     teacher: row.teacher ? teacher : null,
     loss: { terms: row.loss },
     cache: { use: 'off' },
+    ...(row.tune ? { tune: { trials: row.tune, seeds: 1 } } : {}),
   };
 }
 
@@ -148,6 +157,13 @@ if (!values['table-only']) {
           epochSeconds: m.epochs.map((e: { seconds: number }) => e.seconds),
           wallSeconds: (performance.now() - t0) / 1000,
         };
+        if (row.tune) {
+          // The search's finals: the distilled student and the scratch one, both at the table's epochs and this seed.
+          const report = JSON.parse(readFileSync(join(run, 'tune', 'trials.json'), 'utf8')) as { final: Record<'distill' | 'scratch', { val: number[]; test: number[] }> };
+          cell.testAccuracy = report.final.distill.test[0]!;
+          cell.valAccuracy = report.final.distill.val[0]!;
+          writeFileSync(cellFile('tuned-scratch', budget, seed), JSON.stringify({ ...cell, row: 'tuned-scratch', testAccuracy: report.final.scratch.test[0]!, valAccuracy: report.final.scratch.val[0]! }, null, 2));
+        }
         writeFileSync(file, JSON.stringify(cell, null, 2));
       }
 }
@@ -169,7 +185,7 @@ console.log('| budget | row | what | params | seeds | test acc % (mean ± sd) | 
 console.log('|---|---|---|---|---|---|---|---|---|');
 const summary: Record<string, unknown>[] = [];
 for (const budget of budgets)
-  for (const row of ROWS) {
+  for (const row of [...ROWS, ...DERIVED]) {
     const cs = cells.filter((c) => c.row === row.id && c.budget === budget).sort((a, b) => a.seed - b.seed);
     if (cs.length === 0) continue;
     const wall = cs.reduce((a, c) => a + c.wallSeconds, 0) / cs.length / 60;
@@ -181,7 +197,7 @@ console.log('');
 for (const budget of budgets) {
   const rowsAt = summary.filter((s) => s.budget === budget) as { row: string; seeds: number[]; test: { mean: number; std: number } }[];
   const best = (ids: string[]) => rowsAt.filter((s) => ids.includes(s.row)).sort((a, b) => b.test.mean - a.test.mean)[0];
-  const s = best(['scratch', 'scratch-aug']);
+  const s = best(['scratch', 'scratch-aug', 'tuned-scratch']);
   const d = best(ROWS.filter((r) => r.teacher).map((r) => r.id));
   if (!s || !d) continue;
   const gap = d.test.mean - s.test.mean;
