@@ -74,7 +74,14 @@ test('Slurm: the planned sbatch array computes the cache, the dependent merge jo
         if (pids.length === 0) pids = c.pids(job);
         const staging = readdirSync(`${cache}.parts`).find((f) => f.startsWith('.2.') && f.endsWith('.staging'));
         if (pids.length && staging && readdirSync(join(`${cache}.parts`, staging)).some((f) => f.endsWith('.bin'))) {
-          for (const p of pids) process.kill(p, 'SIGKILL');
+          // Pids read earlier may have exited since (a wrapper shell, or the task itself): a miss is retried below.
+          for (const p of [...new Set([...pids, ...c.pids(job)])]) {
+            try {
+              process.kill(p, 'SIGKILL');
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+            }
+          }
           killed = !existsSync(join(`${cache}.parts`, '2'));
           break;
         }
