@@ -17,17 +17,15 @@
  */
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { distill } from '../src/distill/index.js';
 import { exportRun } from '../src/export/index.js';
 import { runBench } from '../src/bench/run.js';
 import { writeReports } from '../src/report/write.js';
 import { stderrLogger } from '../src/core/progress.js';
+import { CIFAR10_TEACHER_DIR, cifar10Folders } from './cifar10-shared.js';
 
-const SHARED = resolve('..', 'shared');
-const ARCHIVE = join(SHARED, 'datasets', 'cifar10', 'cifar10-jpeg.tar.gz');
-const TEACHER_DIR = join(SHARED, 'teachers', 'cifar10');
+const TEACHER_DIR = CIFAR10_TEACHER_DIR;
 const { values } = parseArgs({
   options: {
     epochs: { type: 'string', default: '10' },
@@ -37,16 +35,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'benchmarks/results/cifar10-students' },
   },
 });
-if (!existsSync(ARCHIVE) || !existsSync(join(TEACHER_DIR, 'teacher.onnx'))) {
-  console.error(`skipped: CIFAR-10 (${ARCHIVE}) or its teacher (${TEACHER_DIR}/teacher.onnx) is not there; this benchmark needs the shared folders`);
-  process.exit(0);
-}
-const dataDir = values.data!;
-if (!existsSync(join(dataDir, 'train')) || !existsSync(join(dataDir, 'test'))) {
-  mkdirSync(dataDir, { recursive: true });
-  console.error(`unpacking ${ARCHIVE} to ${dataDir} ...`);
-  execFileSync('tar', ['xzf', ARCHIVE, '-C', dataDir]);
-}
+const dataDir = cifar10Folders(values.data!);
 const teacherJson = JSON.parse(readFileSync(join(TEACHER_DIR, 'teacher.json'), 'utf8')) as { mean: number[]; std: number[]; scale: number; test_acc: number; logits: string; feature: string; params: number };
 const out = values.out!;
 const epochs = Number(values.epochs);

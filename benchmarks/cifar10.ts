@@ -28,16 +28,14 @@
  */
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { distill } from '../src/distill/index.js';
 import { stderrLogger } from '../src/core/progress.js';
+import { CIFAR10_TEACHER_DIR, cifar10Folders } from './cifar10-shared.js';
 import { FUNCTION_MATCHING_EPOCHS, recipePreset } from '../src/config/recipes.js';
 import { meanStd } from './stats.js';
 
-const SHARED = resolve('..', 'shared');
-const ARCHIVE = join(SHARED, 'datasets', 'cifar10', 'cifar10-jpeg.tar.gz');
-const TEACHER_DIR = join(SHARED, 'teachers', 'cifar10');
+const TEACHER_DIR = CIFAR10_TEACHER_DIR;
 const { values } = parseArgs({
   options: {
     epochs: { type: 'string', default: '10' },
@@ -50,16 +48,7 @@ const { values } = parseArgs({
     'table-only': { type: 'boolean', default: false },
   },
 });
-if (!existsSync(ARCHIVE) || !existsSync(join(TEACHER_DIR, 'teacher.onnx'))) {
-  console.error(`skipped: CIFAR-10 (${ARCHIVE}) or its teacher (${TEACHER_DIR}/teacher.onnx) is not there; this benchmark needs the shared folders`);
-  process.exit(0);
-}
-const dataDir = values.data!;
-if (!existsSync(join(dataDir, 'train')) || !existsSync(join(dataDir, 'test'))) {
-  mkdirSync(dataDir, { recursive: true });
-  console.error(`unpacking ${ARCHIVE} to ${dataDir} ...`);
-  execFileSync('tar', ['xzf', ARCHIVE, '-C', dataDir]);
-}
+const dataDir = cifar10Folders(values.data!);
 const teacherJson = JSON.parse(readFileSync(join(TEACHER_DIR, 'teacher.json'), 'utf8')) as { mean: number[]; std: number[]; test_acc: number; logits: string };
 const out = values.out!;
 const epochs = Number(values.epochs);
